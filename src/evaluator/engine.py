@@ -1,0 +1,191 @@
+"""The only module that touches durable-rules.
+
+The policy's rules become one durable-rules ruleset; each unit's facts are asserted
+into that unit's own state and every queued action is drained synchronously before
+the next unit. What the engine returns is *matches* (rule, fact, joined facts); the
+points are computed from the policy afterwards, so nothing here knows a clause.
+
+How the known failure modes of durable-rules 2.0.28 are closed (notes/durable-rules.md):
+- No `Host`, so no timer threads can steal or drop actions: we call the C engine's
+  `start_action` / `complete_and_start_action` ourselves until nothing is queued.
+- Actions are our own loop, so an exception is an ordinary Python exception.
+- Fact identity is a 32-bit FNV hash of `id`: engine ids are small sequential numbers
+  per state, checked to be collision-free; the real fact ids never enter the engine.
+- One state per unit, deleted as soon as the unit is done: memory stays bounded and a
+  ruleset's 1,024-state limit is never reached however many units a year has.
+- Facts that are identical in every field the rules read are asserted once; a match
+  on that engine fact stands for each of them, and each is named as evidence.
+- Every condition starts with a `type` equality, so the state fact never matches.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Sequence
+
+import durable_rules_engine as _dre
+
+from .conditions import engine_value
+from .errors import EngineError
+from .policy.load import CompiledPolicy, CompiledRule
+
+_PRIMARY = "m"
+_names = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Match:
+    """A rule matched `fact` (and, for a join, `joined`: name -> the facts it was seen with)."""
+    rule: CompiledRule
+    fact: Any
+    joined: tuple[tuple[str, tuple[Any, ...]], ...] = ()
+
+
+def ruleset_definition(policy: CompiledPolicy) -> dict:
+    """The durable-rules JSON of a policy: one engine rule per policy rule."""
+    rules = {}
+    for r in policy.rules:
+        terms = []
+        for i, j in enumerate(r.joins):
+            terms.append({f"j{i}": _and([{"type": j.fact}, *j.condition.to_engine()])})
+        same = [{f: {f"j{i}": f}} for i, j in enumerate(r.joins) for f in j.same]
+        terms.append({_PRIMARY: _and([{"type": r.rule.fact}, *r.condition.to_engine(), *same])})
+        rules[_action_name(r)] = {"all": terms}
+    return rules
+
+
+def _action_name(rule: CompiledRule) -> str:
+    return f"r{rule.order}"
+
+
+def _and(terms: list[dict]) -> dict:
+    return terms[0] if len(terms) == 1 else {"$and": terms}
+
+
+class RuleEngine:
+    """One compiled ruleset; `run` evaluates units one state at a time."""
+
+    def __init__(self, policy: CompiledPolicy):
+        self.policy = policy
+        self._rules = {_action_name(r): r for r in policy.rules}
+        self._fields = policy.engine_fields
+        definition = json.dumps(ruleset_definition(policy), ensure_ascii=False)
+        try:
+            self._handle = _dre.create_ruleset(f"evaluator-{policy.id}-{next(_names)}", definition)
+        except Exception as exc:  # the C engine rejects what it cannot compile
+            raise EngineError(f"durable-rules refused the compiled policy {policy.id}: {exc}") from exc
+
+    def close(self) -> None:
+        if self._handle is not None:
+            _dre.delete_ruleset(self._handle)
+            self._handle = None
+
+    def __enter__(self) -> "RuleEngine":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def run(self, facts_by_unit: Mapping[str, Sequence[Any]]) -> tuple[list[Match], set[str]]:
+        """All matches for these units, and the ids of the facts some rule matched."""
+        matches: list[Match] = []
+        seen: set[str] = set()
+        for unit in sorted(facts_by_unit):
+            self._run_unit(unit, facts_by_unit[unit], matches, seen)
+        return matches, seen
+
+    def _run_unit(self, unit: str, facts: Sequence[Any], matches: list[Match], seen: set[str]) -> None:
+        groups = self._group(facts)
+        if not groups:
+            return
+        batch = [dict(projection, id=engine_id, sid=unit)
+                 for engine_id, (projection, _) in zip(_engine_ids(len(groups)), groups)]
+        members = {engine_id: group for engine_id, (_, group) in zip(_engine_ids(len(groups)), groups)}
+        try:
+            code = _dre.assert_facts(self._handle, json.dumps(batch, ensure_ascii=False))
+            if code and code[0] == 2:
+                raise EngineError(f"durable-rules took two facts of unit {unit} for one (identity clash)")
+            self._drain(members, matches, seen)
+        except EngineError:
+            raise
+        except Exception as exc:
+            raise EngineError(f"durable-rules failed on unit {unit}: {exc}") from exc
+        finally:
+            _dre.delete_state(self._handle, unit)
+
+    def _group(self, facts: Iterable[Any]) -> list[tuple[dict, list[Any]]]:
+        """Facts identical in every field the rules read become one engine fact."""
+        groups: dict[tuple, tuple[dict, list[Any]]] = {}
+        for fact in facts:
+            names = self._fields.get(fact.type)
+            if names is None:
+                continue  # no rule reads this type: the caller reports it as unseen
+            values = _values(fact)
+            projection = {"type": fact.type}
+            for name in names:
+                value = values.get(name)
+                if value is not None:
+                    projection[name] = engine_value(value)
+            key = tuple(projection.items())
+            if key not in groups:
+                groups[key] = (projection, [])
+            groups[key][1].append(fact)
+        return [groups[k] for k in sorted(groups, key=repr)]
+
+    def _drain(self, members: Mapping[str, list[Any]], matches: list[Match], seen: set[str]) -> None:
+        result = _dre.start_action(self._handle)
+        while result:
+            _, message, state_handle = result
+            self._record(json.loads(message), members, matches, seen)
+            following = _dre.complete_and_start_action(self._handle, state_handle)
+            result = (None, following, state_handle) if following else None
+
+    def _record(self, message: dict, members: Mapping[str, list[Any]], matches: list[Match], seen: set[str]) -> None:
+        for action, frames in message.items():
+            rule = self._rules[action]
+            primary = members[frames[_PRIMARY]["id"]]
+            joined = tuple((j.name, tuple(members[frames[f"j{i}"]["id"]])) for i, j in enumerate(rule.joins))
+            for fact in primary:
+                matches.append(Match(rule, fact, joined))
+                seen.add(fact.id)
+            for _, facts in joined:
+                seen.update(f.id for f in facts)
+
+
+def _values(fact: Any) -> Mapping[str, Any]:
+    values = getattr(fact, "values", None)
+    return values if isinstance(values, dict) else fact.__dict__
+
+
+# --- engine ids ---------------------------------------------------------------------------
+# durable-rules identifies a fact by a 32-bit FNV hash of its id within a state; two ids
+# with one hash would be taken as the same fact. Sequential numbers are checked once
+# against both FNV-1 and FNV-1a and any that would clash are skipped.
+_issued: list[str] = []
+_seen_fnv1a: set[int] = set()
+_seen_fnv1: set[int] = set()
+
+
+def _fnv(text: str, variant_a: bool) -> int:
+    h = 0x811C9DC5
+    for byte in text.encode():
+        if variant_a:
+            h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
+        else:
+            h = ((h * 0x01000193) & 0xFFFFFFFF) ^ byte
+    return h
+
+
+def _engine_ids(n: int) -> list[str]:
+    """The first n collision-free engine ids; computed once and reused by every state."""
+    number = int(_issued[-1]) + 1 if _issued else 1
+    while len(_issued) < n:
+        text = str(number)
+        a, b = _fnv(text, True), _fnv(text, False)
+        if a not in _seen_fnv1a and b not in _seen_fnv1:
+            _seen_fnv1a.add(a)
+            _seen_fnv1.add(b)
+            _issued.append(text)
+        number += 1
+    return _issued[:n]

@@ -1,0 +1,29 @@
+"""Exact decimal arithmetic and the way points are written (R6)."""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+ZERO = Decimal(0)
+MINUS = "\u2212"  # the typographic minus of the method's printed tables
+
+
+def plain(value: Decimal | int) -> str:
+    """16, 15.5, 0.25: no exponent, no trailing zeros."""
+    value = Decimal(value)
+    text = format(value.normalize(), "f") if value else "0"
+    return text.replace("-", MINUS)
+
+
+def signed(value: Decimal) -> str:
+    """Points with their sign: +5, −0.5, 0."""
+    return ("+" + plain(value)) if value > 0 else plain(value)
+
+
+def two_places(value: Decimal) -> str:
+    """A score as shown on a scorecard: always 2 decimals."""
+    return format(Decimal(value).quantize(Decimal("0.01"), ROUND_HALF_UP), "f")
+
+
+def round_half_up(value: Decimal, places: int) -> Decimal:
+    """四舍五入 to `places` decimals (away from zero at .5, as the method's readers expect)."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
