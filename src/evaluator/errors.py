@@ -19,12 +19,13 @@ class Problem:
     code: str = "invalid"  # a short name of the check, like yamllint's rule ids
     fact_id: str | None = None
     field: str | None = None
+    subject: str = "fact"  # what fact_id names: a fact, or a unit
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         subject = []
         if self.fact_id is not None:
-            subject.append(f"fact {self.fact_id}")
+            subject.append(f"{self.subject} {self.fact_id}")
         if self.field:
             subject.append(f"field '{self.field}'")
         prefix = f"{', '.join(subject)}: " if subject else ""

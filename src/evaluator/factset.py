@@ -128,14 +128,14 @@ def _check_units(raw: Any, name: str, locate: _Locator, problems: list[Problem])
             item = raw[index] if index is not None else None
             uid = str(item.get("id")) if isinstance(item, dict) and "id" in item else None
             line = locate.item("units", index, fld) if index is not None else locate.key("units")
-            problems.append(Problem(name, line, "unit " + _message(err, ("id", "name", "staff"), "unit"),
-                                    _code(err), uid, fld))
+            problems.append(Problem(name, line, _message(err, ("id", "name", "staff"), "unit"),
+                                    _code(err), uid, fld, subject="unit"))
         units = [Unit.model_construct(**u) for u in raw if isinstance(u, dict) and isinstance(u.get("id"), str)]
     seen: dict[str, int] = {}
     for index, unit in enumerate(units):
         if unit.id in seen:
             problems.append(Problem(name, locate.item("units", index, "id"),
-                                    f"unit id '{unit.id}' is used twice", "duplicate-id", unit.id, "id"))
+                                    f"unit id '{unit.id}' is used twice", "duplicate-id", unit.id, "id", subject="unit"))
         seen[unit.id] = index
     return units
 
@@ -196,6 +196,10 @@ def _message(err: dict, known: Iterable[str], what: str) -> str:
         return f"'{got}' is not allowed{did_you_mean(got, options)} (allowed: {allowed(options)})"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return f"must be a mapping of fields, got {got!r}"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        words = {"greater_than_equal": ("at least", "ge"), "greater_than": ("greater than", "gt"),
+                 "less_than_equal": ("at most", "le"), "less_than": ("less than", "lt")}[kind]
+        return f"must be {words[0]} {ctx.get(words[1])}, got {got!r}"
     if kind == "string_pattern_mismatch":
         return f"'{got}' is not a valid unit id (lower-case letters, digits, _ and -)"
     message = err["msg"].removeprefix("Value error, ")

@@ -1,0 +1,114 @@
+"""The `evaluator` command line."""
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from .errors import EvaluatorError, InputError
+from .evaluate import Evaluation, evaluate
+from .factset import load_factset
+from .output import write_atomically
+from .policy.registry import choose_policy
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Scores a year's facts under the assessment method, clause by clause.")
+out = Console()
+err = Console(stderr=True)
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    html = "html"
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+class Lang(str, Enum):
+    zh = "zh"
+    en = "en"
+
+
+FACTS = typer.Argument(..., help="The year's fact set (YAML or JSON).")
+POLICY = typer.Option(None, "--policy", help="A policy file; by default the one the fact set names or its year picks.")
+
+
+def _evaluate(facts: Path, policy: Optional[Path]) -> Evaluation:
+    factset = load_factset(facts)
+    return evaluate(factset, choose_policy(factset.year, factset.policy, policy))
+
+
+@app.command()
+def run(facts: Path = FACTS, policy: Optional[Path] = POLICY,
+        format: Format = typer.Option(Format.table, "--format", "-f", help="table | json | markdown | html | csv | xlsx"),
+        output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report here (atomically)."),
+        lang: Lang = typer.Option(Lang.zh, "--lang", help="Labels of the office reports: zh or en.")) -> None:
+    """Score the fact set: scorecard, rank and award eligibility, every point traced to its clause."""
+    ev = _evaluate(facts, policy)
+    if format is Format.table:
+        from .reports.table import print_scorecard
+        print_scorecard(ev, out)
+        if output:
+            from .reports import render
+            write_atomically(output, render(ev, "json"))
+        return
+    from .reports import BINARY, render
+    content = render(ev, format.value, lang.value)
+    if output:
+        write_atomically(output, content)
+        err.print(f"wrote {output}")
+    elif format.value in BINARY:
+        raise EvaluatorError(f"--format {format.value} needs --output FILE")
+    else:
+        sys.stdout.buffer.write(content)
+
+
+@app.command()
+def validate(facts: Path = FACTS) -> None:
+    """Check a fact set without scoring it: every problem at once, with file, line, fact id and field."""
+    factset = load_factset(facts)
+    out.print(f"{facts}: {len(factset.facts)} facts, {len(factset.units)} units, year {factset.year}: valid")
+
+
+@app.command("check-policy")
+def check_policy(policy: Path = typer.Argument(..., help="A policy file.")) -> None:
+    """Check a policy file: schema, fields its rules read, values they compare with."""
+    from .policy import load_policy
+    compiled = load_policy(policy)
+    out.print(f"{policy}: {compiled.id}: {len(compiled.policy.clauses)} clauses, {len(compiled.rules)} rules: valid")
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except EvaluatorError as exc:
+        if isinstance(exc, InputError):
+            for problem in exc.problems:
+                err.print(str(problem), markup=False, highlight=False)
+            err.print(exc.summary() + "; nothing was written", markup=False, highlight=False)
+        else:
+            err.print(f"error: {exc}", markup=False, highlight=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("interrupted; nothing was written")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors and friends
+        import click
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Exit):
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(1)
+        raise
+
+
+if __name__ == "__main__":
+    main()

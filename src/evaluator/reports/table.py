@@ -1,0 +1,34 @@
+"""The scorecard as a table in the terminal (rich)."""
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from ..evaluate import Evaluation
+from ..numbers import two_places
+
+
+def print_scorecard(ev: Evaluation, console: Console) -> None:
+    policy = ev.policy.policy
+    table = Table(title=f"{ev.factset.year} 年度目标责任考核 · {policy.title}", title_justify="left")
+    # Short headers: the table must stay readable in an 80-column terminal.
+    for header, justify in (("名次", "right"), ("机构", "left"), ("人数", "right"), ("共性", "right"),
+                            ("年度", "right"), ("日常积分", "right"), ("日常", "right"), ("总分", "right"),
+                            ("评优", "left")):
+        table.add_column(header, justify=justify, no_wrap=header != "机构")
+    for s in ev.scorecard.units:
+        common = two_places(s.common_score)
+        annual = two_places(s.annual_score)
+        table.add_row(str(s.rank), s.name, str(s.staff), common, annual, two_places(s.daily_points),
+                      two_places(s.daily_score), f"[bold]{two_places(s.total)}[/bold]",
+                      "具备" if s.eligible else "[red]取消[/red]")
+    console.print(table)
+    console.print(f"[dim]共性 = {policy.sections['common'].title}(扣分后),年度 = {policy.sections['annual'].title},"
+                  f"日常 = {policy.sections['daily'].title}(累计积分 ÷ 人数)[/dim]")
+    for s in ev.scorecard.units:
+        for reason in s.ineligible_because:
+            console.print(f"[red]{s.name} 取消评优资格:[/red]{reason}")
+    names = {s.unit: s.name for s in ev.scorecard.units}
+    console.print("评优建议(按名次):" + "、".join(names[u] for u in ev.scorecard.recommended))
+    console.print(f"[dim]{len(ev.findings)} 条认定 · 事实 {len(ev.factset.facts)} 条 · "
+                  f"`evaluator explain {ev.factset.path} --unit <机构>` 查看每一分的来源[/dim]")
