@@ -16,3 +16,13 @@ sys.path.insert(0, str(Path(__file__).parent))  # tests import their helpers (or
 def policy():
     from evaluator.policy import load_policy
     return load_policy(POLICY)
+
+
+def pytest_configure(config):
+    """Register every tag used in features/ as a marker (pytest runs with --strict-markers)."""
+    for path in sorted((ROOT / "features").rglob("*.feature")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            stripped = line.strip()
+            if stripped.startswith("@"):
+                for tag in stripped.split():
+                    config.addinivalue_line("markers", f"{tag.lstrip('@')}: a tag of the living documentation")

@@ -38,7 +38,7 @@ class UnitScore:
 
 @dataclass
 class Scorecard:
-    units: list[UnitScore]                 # in rank order, then by unit id
+    units: list[UnitScore]                 # in rank order; equal ranks in the order units are listed
     recommended: list[str]                 # eligible units in rank order, within the quota
 
 
@@ -82,7 +82,8 @@ def build_scorecard(policy: CompiledPolicy, units: Iterable[Unit], findings: Ite
             daily_points=raw[unit.id, "daily"], daily_score=daily, total=common + annual + daily,
             eligible=not reasons[unit.id], ineligible_because=reasons[unit.id]))
     _rank(scores)
-    scores.sort(key=lambda s: (s.rank, s.unit))
+    listed = {s.unit: i for i, s in enumerate(scores)}
+    scores.sort(key=lambda s: (s.rank, listed[s.unit]))
     quota = policy.policy.awards.quota
     recommended = [s.unit for s in scores if s.eligible]
     return Scorecard(scores, recommended[:quota] if quota else recommended)

@@ -1,0 +1,182 @@
+"""Labels of the office reports, in Chinese (the default) and English.
+
+One dict per language with the same keys: column headers, section and sheet names,
+and the few sentences a report says. The clause titles, the method's wording and the
+findings' explanations come from the policy and the engine and stay in Chinese.
+
+Beside the labels, the small views every report shares: a score or points as written
+on a scorecard, and the unit x clause matrix of point sums.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from ..numbers import plain, two_places
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from ..evaluate import Evaluation
+
+ZH: dict[str, str] = {
+    "title": "{year}年度市人大常委会机关工作机构目标责任制考核结果",
+    "colon": "：",
+    "subtitle": "依据《{policy_title}》({policy})考核",
+    "facts_file": "事实文件",
+    "policy": "考核办法",
+    "ranking": "考核得分与排名",
+    "matrix": "各单位分条款得分",
+    "matrix_note": "每格为该单位在该条款下各项认定分值之和(原始分值;日常工作指标尚未除以实有人数)。空格表示该条款无认定。",
+    "drilldown": "各单位认定明细",
+    "drilldown_note": "点击单位名称展开其全部认定,含条款原文、适用规则、分值、说明及依据事实在输入文件中的行号。",
+    "recommended_units": "推荐评先评优单位",
+    "ineligible_units": "取消评先评优资格的单位",
+    "none": "无",
+    "rank": "排名",
+    "unit": "单位代码",
+    "name": "单位名称",
+    "staff": "实有人数",
+    "common_deductions": "共性扣分",
+    "common_score": "共性得分",
+    "annual_missed": "年度目标未完成数",
+    "annual_deductions": "年度扣分",
+    "annual_score": "年度得分",
+    "daily_points": "日常积分",
+    "daily_score": "日常得分",
+    "total": "总分",
+    "eligibility": "评优资格",
+    "eligible": "具备",
+    "ineligible": "取消",
+    "ineligible_because": "取消原因",
+    "recommended": "推荐评优",
+    "yes": "是",
+    "no": "否",
+    "clause": "条款",
+    "clause_title": "条款名称",
+    "section": "考核部分",
+    "rule": "规则",
+    "rule_title": "规则名称",
+    "points": "分值",
+    "rate": "单项分值",
+    "quantity": "数量",
+    "evidence": "依据事实",
+    "explanation": "说明",
+    "credited_via": "事实所属单位",
+    "line": "行",
+    "method_text": "办法原文",
+    "requirements": "考核要求",
+    "rulings": "裁定",
+    "findings": "认定",
+    "findings_count": "{count} 项认定",
+    "no_findings": "本年度无认定。",
+    "sum": "合计",
+    "raw_sum": "原始分值合计",
+    "score_formula": "总分 = 共性得分 + 年度得分 + 日常得分(日常积分 ÷ 实有人数,四舍五入保留两位小数)",
+    "credited_from": "由 {unit} 的事实计入",
+    "sheet_scorecard": "总表",
+    "sheet_findings": "明细",
+    "sheet_matrix": "矩阵",
+    "generated_by": "由 evaluator 生成",
+    "common": "共性工作指标",
+    "annual": "年度工作目标",
+    "daily": "日常工作指标",
+}
+
+EN: dict[str, str] = {
+    "title": "Target-responsibility assessment of the standing committee's offices, {year}",
+    "colon": ": ",
+    "subtitle": "Assessed under {policy_title} ({policy})",
+    "facts_file": "Facts file",
+    "policy": "Method",
+    "ranking": "Scores and ranking",
+    "matrix": "Points by unit and clause",
+    "matrix_note": "Each cell is the sum of the unit's findings under the clause (raw points; the daily section "
+                   "is not yet divided by staff). An empty cell means no finding under that clause.",
+    "drilldown": "Findings by unit",
+    "drilldown_note": "Open a unit to see all its findings: the clause and the method's wording, the rule, the "
+                      "points, the explanation and the evidence facts with their line in the input file.",
+    "recommended_units": "Recommended for awards",
+    "ineligible_units": "Not eligible for awards",
+    "none": "none",
+    "rank": "Rank",
+    "unit": "Unit id",
+    "name": "Unit",
+    "staff": "Staff",
+    "common_deductions": "Common deductions",
+    "common_score": "Common score",
+    "annual_missed": "Targets missed",
+    "annual_deductions": "Annual deductions",
+    "annual_score": "Annual score",
+    "daily_points": "Daily points",
+    "daily_score": "Daily score",
+    "total": "Total",
+    "eligibility": "Award eligibility",
+    "eligible": "eligible",
+    "ineligible": "not eligible",
+    "ineligible_because": "Not eligible because",
+    "recommended": "Recommended",
+    "yes": "yes",
+    "no": "no",
+    "clause": "Clause",
+    "clause_title": "Clause title",
+    "section": "Section",
+    "rule": "Rule",
+    "rule_title": "Rule title",
+    "points": "Points",
+    "rate": "Rate",
+    "quantity": "Quantity",
+    "evidence": "Evidence",
+    "explanation": "Explanation",
+    "credited_via": "Fact of unit",
+    "line": "line",
+    "method_text": "Method's wording",
+    "requirements": "Requirements",
+    "rulings": "Rulings",
+    "findings": "Findings",
+    "findings_count": "{count} findings",
+    "no_findings": "No findings this year.",
+    "sum": "Sum",
+    "raw_sum": "Raw points",
+    "score_formula": "Total = common score + annual score + daily score (daily points ÷ staff, rounded half up "
+                     "to 2 decimals)",
+    "credited_from": "credited from a fact of {unit}",
+    "sheet_scorecard": "Scorecard",
+    "sheet_findings": "Findings",
+    "sheet_matrix": "Matrix",
+    "generated_by": "generated by evaluator",
+    "common": "Common duties",
+    "annual": "Annual targets",
+    "daily": "Daily work",
+}
+
+LABELS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}
+LANGUAGES = tuple(LABELS)
+
+
+def labels(lang: str = "zh") -> dict[str, str]:
+    """The labels of `lang`; an unknown language is an error, never a silent fallback."""
+    try:
+        return LABELS[lang]
+    except KeyError:
+        raise ValueError(f"unknown report language '{lang}' (allowed: {', '.join(LANGUAGES)})") from None
+
+
+def score(value: Decimal) -> str:
+    """A score or points as a scorecard shows them: 2 decimals, more only if the value has them."""
+    value = Decimal(value)
+    if value == value.quantize(Decimal("0.01")):
+        return two_places(value)
+    return plain(value).replace("\u2212", "-")
+
+
+def matrix(ev: "Evaluation") -> dict[str, dict[str, Decimal]]:
+    """unit id -> clause id -> the sum of the unit's finding points under the clause."""
+    sums: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for f in ev.findings:
+        sums[f.unit][f.clause] += f.points
+    return {u: dict(c) for u, c in sums.items()}
+
+
+def rule_titles(ev: "Evaluation") -> dict[tuple[str, str], str]:
+    """(clause id, rule id) -> the rule's title in the policy."""
+    return {(r.clause.id, r.id): r.rule.title for r in ev.policy.rules}

@@ -1,0 +1,159 @@
+"""Runs the Chinese living documentation in features/ against the real evaluator.
+
+Steps only put facts in and read results out: no step computes points itself.
+"""
+from __future__ import annotations
+
+import copy
+from decimal import Decimal
+
+import pytest
+from pytest_bdd import given, parsers, scenarios, then, when
+
+from bdd.world import World
+from conftest import POLICY
+
+from evaluator.yamlio import load_document
+
+scenarios("../features")
+
+SECTIONS = {"共性工作指标": "common_score", "年度工作目标": "annual_score", "日常工作指标": "daily_score"}
+
+
+@pytest.fixture(scope="session")
+def policy_data():
+    data, problems = load_document(POLICY)
+    assert not problems
+    return data
+
+
+@pytest.fixture
+def world(policy, policy_data):
+    return World(policy, copy.deepcopy(policy_data))
+
+
+def number(text: str) -> Decimal:
+    return Decimal(text.replace("−", "-").replace("+", ""))
+
+
+# --- 假如 ------------------------------------------------------------------------------------
+@given(parsers.parse("考核年度为 {year:d} 年"))
+def given_year(world: World, year: int):
+    world.year = year
+
+
+@given("有以下工作机构:")
+def given_units(world: World, datatable):
+    world.add_units(datatable)
+
+
+@given(parsers.parse('有以下"{kind}"记录:'))
+def given_facts(world: World, kind: str, datatable):
+    world.add_facts(kind, datatable)
+
+
+@given(parsers.parse("考核办法中条款 {clause} 的参数 {name} 改为 {value}"))
+def given_parameter(world: World, clause: str, name: str, value: str):
+    clause_data = world.clause_data(clause)
+    assert name in clause_data.get("parameters", {}), f"clause {clause} has no parameter {name}"
+    world.change_policy(["clauses", world.policy_data["clauses"].index(clause_data), "parameters", name, "value"],
+                        number(value))
+
+
+@given(parsers.parse("考核办法中规则 {rule} 的分值改为 {value}"))
+def given_rate(world: World, rule: str, value: str):
+    for ci, clause in enumerate(world.policy_data["clauses"]):
+        for ri, r in enumerate(clause["rules"]):
+            if r["id"] == rule:
+                world.change_policy(["clauses", ci, "rules", ri, "points"], number(value))
+                return
+    raise AssertionError(f"the policy has no rule {rule}")
+
+
+# --- 当 --------------------------------------------------------------------------------------
+@when("按考核办法评估")
+def when_evaluated(world: World):
+    world.run()
+
+
+# --- 那么 ------------------------------------------------------------------------------------
+@then(parsers.parse('"{unit}"在条款 {clause} 的得分为 {points} 分'))
+def then_clause_points(world: World, unit: str, clause: str, points: str):
+    found = world.findings(unit, clause)
+    assert sum((f.points for f in found), Decimal(0)) == number(points), [f.explanation for f in found]
+
+
+@then(parsers.parse('"{unit}"在条款 {clause} 没有认定'))
+def then_no_finding(world: World, unit: str, clause: str):
+    assert world.findings(unit, clause) == []
+
+
+@then(parsers.parse('"{unit}"在条款 {clause} 的认定说明包含"{text}"'))
+def then_explanation(world: World, unit: str, clause: str, text: str):
+    found = world.findings(unit, clause)
+    assert any(text in f.explanation for f in found), [f.explanation for f in found]
+
+
+@then(parsers.parse('"{unit}"在条款 {clause} 有以下认定:'))
+def then_findings_table(world: World, unit: str, clause: str, datatable):
+    header, *rows = datatable
+    expected = sorted((r[header.index("规则")], number(r[header.index("分值")]),
+                       tuple(sorted(r[header.index("依据")].split("、"))) if "依据" in header else None)
+                      for r in rows)
+    actual = sorted((f.rule, f.points, tuple(sorted(f.evidence)) if "依据" in header else None)
+                    for f in world.findings(unit, clause))
+    assert actual == expected
+
+
+@then(parsers.parse('"{unit}"的{section}得分为 {points} 分'))
+def then_section(world: World, unit: str, section: str, points: str):
+    assert section in SECTIONS, f"sections: {', '.join(SECTIONS)}"
+    assert getattr(world.score(unit), SECTIONS[section]) == number(points)
+
+
+@then(parsers.parse('"{unit}"的共性工作指标扣分为 {points} 分'))
+def then_common_deductions(world: World, unit: str, points: str):
+    assert world.score(unit).common_deductions == number(points)
+
+
+@then(parsers.parse('"{unit}"的年度工作目标未完成 {missed:d} 项'))
+def then_missed(world: World, unit: str, missed: int):
+    assert world.score(unit).annual_missed == missed
+
+
+@then(parsers.parse('"{unit}"的日常工作累计积分为 {points} 分'))
+def then_daily_points(world: World, unit: str, points: str):
+    assert world.score(unit).daily_points == number(points)
+
+
+@then(parsers.parse('"{unit}"的总分为 {points} 分'))
+def then_total(world: World, unit: str, points: str):
+    assert world.score(unit).total == number(points)
+
+
+@then(parsers.parse('"{unit}"的名次为 {rank:d}'))
+def then_rank(world: World, unit: str, rank: int):
+    assert world.score(unit).rank == rank
+
+
+@then(parsers.parse('"{unit}"具备评优资格'))
+def then_eligible(world: World, unit: str):
+    assert world.score(unit).eligible
+
+
+@then(parsers.parse('"{unit}"不具备评优资格,原因包含"{text}"'))
+def then_ineligible(world: World, unit: str, text: str):
+    score = world.score(unit)
+    assert not score.eligible and any(text in r for r in score.ineligible_because), score.ineligible_because
+
+
+@then(parsers.parse('评优建议名单为"{names}"'))
+def then_recommended(world: World, names: str):
+    expected = [world.unit_id(n) for n in names.split("、")] if names else []
+    assert world.ev.scorecard.recommended == expected
+
+
+@then(parsers.parse('评估报错,提示包含"{text}"'))
+def then_error(world: World, text: str):
+    assert world.error is not None, "the evaluation succeeded"
+    assert text in str(world.error), str(world.error)
