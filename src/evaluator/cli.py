@@ -18,7 +18,7 @@ from .policy.registry import choose_policy
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Scores a year's facts under the assessment method, clause by clause.")
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one problem, one line: `file:line: ...` stays grep-able
 
 
 class Format(str, Enum):

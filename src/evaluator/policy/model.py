@@ -27,7 +27,7 @@ class Ruling(_Strict):
 
 class Section(_Strict):
     title: str
-    clause: str                          # the method's part, e.g. "4.1"
+    clause: str                          # the number of the method's part it scores
     full_marks: Decimal | None = None    # the score before deductions (R2)
     floor: Decimal | None = None         # the lowest score (R2); None: no bound
     per_staff: bool = False              # divide the points by the unit's staff (R16)

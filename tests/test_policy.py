@@ -1,0 +1,112 @@
+"""The method is data: policy staff change it in YAML, and a broken policy is reported precisely."""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from evaluator.errors import PolicyError
+from evaluator.evaluate import evaluate
+from evaluator.factset import check_factset
+from evaluator.policy import load_policy
+
+from conftest import POLICY, ROOT
+
+YEAR = {
+    "year": 2024,
+    "units": [{"id": "office", "name": "办公厅", "staff": 10}, {"id": "legal", "name": "法制工作委员会", "staff": 5}],
+    "facts": [
+        {"id": "L1", "type": "leave", "unit": "office", "person": "张三", "kind": "personal", "days": Decimal(12)},
+        {"id": "P1", "type": "petition", "unit": "office", "kind": "letter", "count": 340},
+        {"id": "T1", "type": "training_program", "unit": "legal", "title": "研修班", "participants": 55, "days": Decimal(5)},
+    ],
+}
+
+
+def changed_policy(tmp_path: Path, *edits: tuple[str, str]) -> Path:
+    """A copy of the shipped policy with literal text edits, as a policy editor would make them."""
+    text = POLICY.read_text(encoding="utf-8")
+    for old, new in edits:
+        assert text.count(old) == 1, f"edit target not unique: {old!r}"
+        text = text.replace(old, new)
+    path = tmp_path / "method-changed.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def clause_points(policy, clause: str, unit: str) -> Decimal:
+    ev = evaluate(check_factset(YEAR, "year.yaml"), policy)
+    return sum((f.points for f in ev.findings if f.clause == clause and f.unit == unit), Decimal(0))
+
+
+def test_shipped_policy_scores_the_reference_year(policy):
+    assert clause_points(policy, "4.1.2", "office") == 0            # 12 days: within 15
+    assert clause_points(policy, "4.3.4.4", "office") == Decimal("34")  # 340 letters × 0.1
+    assert clause_points(policy, "4.3.2.5", "legal") == 3          # 55 participants: lower tier
+
+
+def test_leave_threshold_15_to_10_days_is_a_yaml_edit(tmp_path):
+    policy = load_policy(changed_policy(tmp_path, ("leave_limit: {value: 15,", "leave_limit: {value: 10,")))
+    assert clause_points(policy, "4.1.2", "office") == Decimal("-1.0")  # (12 − 10) × 0.5
+
+
+def test_letter_rate_0_1_to_0_2_is_a_yaml_edit(tmp_path):
+    old = "        when: {kind: letter}\n        points: 0.1\n"
+    policy = load_policy(changed_policy(tmp_path, (old, old.replace("0.1", "0.2"))))
+    assert clause_points(policy, "4.3.4.4", "office") == Decimal("68")  # 340 × 0.2
+
+
+def test_upper_training_tier_60_to_50_participants_is_a_yaml_edit(tmp_path):
+    policy = load_policy(changed_policy(tmp_path, ("large_participants: {value: 60,", "large_participants: {value: 50,")))
+    assert clause_points(policy, "4.3.2.5", "legal") == 5  # 55 ≥ 50 and 5 days ≥ 5
+
+
+def test_leave_rate_0_5_to_1_point_is_a_yaml_edit(tmp_path):
+    policy = load_policy(changed_policy(tmp_path, ("leave_limit: {value: 15,", "leave_limit: {value: 10,"),
+                                        ("leave_rate: {value: -0.5,", "leave_rate: {value: -1,")))
+    assert clause_points(policy, "4.1.2", "office") == -2
+
+
+BROKEN = {
+    "unknown key": (("    title: 理论学习\n", "    title: 理论学习\n    weight: 2\n"), "unknown key 'weight'"),
+    "unknown fact field": (("        when: {reason: personal_leave}\n        points: -0.2\n        explain: \"{person} 因私请假不参加集中",
+                            "        when: {raeson: personal_leave}\n        points: -0.2\n        explain: \"{person} 因私请假不参加集中"),
+                           "unknown field 'raeson'; did you mean 'reason'?"),
+    "unknown value": (("        when: {matter: general}\n", "        when: {matter: generall}\n"),
+                      "'generall' is not a value of 'matter'; did you mean 'general'?"),
+    "duplicate clause id": (('  - id: "4.1.4"\n', '  - id: "4.1.3"\n'), "clause id '4.1.3' is used twice"),
+    "unknown parameter": (("        when: {counted_days: {more_than: $leave_limit}}\n",
+                           "        when: {counted_days: {more_than: $leave_limt}}\n"), "unknown parameter '$leave_limt'"),
+    "unknown ruling": (("    rulings: [R8]\n    rules:\n      - id: personnel-matter", "    rulings: [R88]\n    rules:\n      - id: personnel-matter"),
+                       "unknown ruling 'R88'"),
+    "unknown placeholder": (('explain: "担任{group}成员', 'explain: "担任{grop}成员'), "explain uses '{grop}'"),
+    "unknown fact type": (("        fact: lecture\n", "        fact: lectures\n"), "unknown fact type 'lectures'; did you mean 'lecture'?"),
+}
+
+
+@pytest.mark.parametrize("case", BROKEN, ids=list(BROKEN))
+def test_a_broken_policy_is_reported_with_its_line(tmp_path, case):
+    edit, message = BROKEN[case]
+    with pytest.raises(PolicyError) as caught:
+        load_policy(changed_policy(tmp_path, edit))
+    text = str(caught.value)
+    assert message in text, text
+    assert all(p.line for p in caught.value.problems), text
+    assert re.search(r"method-changed\.yaml:\d+: ", text)
+
+
+def test_the_policy_covers_every_clause_of_the_method(policy):
+    assert len(policy.clauses) == 39
+    assert set(policy.policy.rulings) == {f"R{i}" for i in range(1, 19)}
+    assert all(policy.rules_of(c) for c in policy.clauses)
+
+
+def test_no_clause_number_or_rate_is_written_in_python():
+    """Clause ids and point values live in policies/, never in the evaluator's code."""
+    clause_id = re.compile(r"""["']4\.[123](\.\d+)*["']""")
+    for path in sorted((ROOT / "src" / "evaluator").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        assert not clause_id.search(text), f"{path.name} names a clause id"
+        assert not re.search(r"Decimal\(\s*[\"']?(0\.1|0\.2|0\.5|15|40)[\"']?\s*\)", text), f"{path.name} has a rate"
