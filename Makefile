@@ -1,11 +1,15 @@
 # Two entry points on a fresh machine: `make demo` and `make test`.
-PYTHON ?= $(shell command -v python3.12 || command -v python3.11 || command -v python3.10 || echo python3)
+# The first interpreter that really runs and is 3.10-3.12 (durable-rules 2.0.28 does not import on 3.13).
+PYTHON ?= $(shell for p in python3 python3.12 python3.11 python3.10; do \
+             $$p -c 'import sys; sys.exit(not (3, 10) <= sys.version_info[:2] < (3, 13))' 2>/dev/null && { echo $$p; break; }; \
+           done)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
 .PHONY: setup demo test bench clean
 
 $(BIN)/evaluator: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "needs Python 3.10-3.12 (durable-rules 2.0.28 does not import on 3.13)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'

@@ -45,6 +45,9 @@ KEYS = ["id", "type", "unit", "person", "kind", "days", "date", "note", "count",
         "regulation", "stage", "major_revision", "coordinators", "reviewed_by", "corrected", "errors",
         "participants", "missing_steps", "points", "decision", "characters", "year", "units", "facts",
         "policy", "staff", "name", "<<", "Id", "typ", "unit_id", "днів", "天数"]
+NUMBERS = ["0.5", "1", "2", "14.5", "15", "15.5", "59", "60", "99", "100", "366", "366.5", "999", "1000", "1001",
+           "2499", "2500", "1000000", "1000001", "12345678901234567.5", "1.0e+3", "5.0e-1", "0.25", "-0.5",
+           "9223372036854775808", "+3", "0o17", "1_000"]
 TYPES = ["leave", "leaev", "study_absence", "regulation_draft", "normative_document", "annual_target",
          "innovation_award", "petition", "citywide_meeting", "hosted_visit", "person_leave", "Leave",
          "work_report", "speech_draft", "unknown", ""]
@@ -127,6 +130,47 @@ def change_type(rng, lines):
         lines[i] = f"{head}type: {rng.choice(TYPES)}"
 
 
+def tweak_number(rng, lines):
+    """A number replaced by another, often still valid: such files reach the scoring."""
+    numeric = [i for i, line in enumerate(lines) if (p := _split(line)) and p[2].strip().replace(".", "", 1).isdigit()]
+    if numeric:
+        i = rng.choice(numeric)
+        head, _, _ = _split(lines[i])
+        lines[i] = f"{head}: {rng.choice(NUMBERS)}"
+
+
+def _fact_blocks(lines: list[str]) -> list[tuple[int, int]]:
+    starts = [i for i, line in enumerate(lines) if line.startswith("  - id: ")]
+    facts_at = next((i for i, line in enumerate(lines) if line.startswith("facts:")), None)
+    starts = [i for i in starts if facts_at is not None and i > facts_at]
+    return [(a, b) for a, b in zip(starts, starts[1:] + [len(lines)])]
+
+
+def clone_fact(rng, lines):
+    """A fact copied with a fresh id (and maybe another unit): valid, scored once more."""
+    blocks = _fact_blocks(lines)
+    if blocks:
+        a, b = rng.choice(blocks)
+        block = list(lines[a:b])
+        block[0] = f"  - id: CLONE-{rng.randrange(10**6)}"
+        at = rng.choice(blocks)[0]
+        lines[at:at] = block
+
+
+def drop_fact(rng, lines):
+    blocks = _fact_blocks(lines)
+    if blocks:
+        a, b = rng.choice(blocks)
+        del lines[a:b]
+
+
+def swap_facts(rng, lines):
+    blocks = _fact_blocks(lines)
+    if len(blocks) > 1:
+        (a, b), (c, d) = sorted(rng.sample(blocks, 2))
+        lines[a:d] = lines[c:d] + lines[b:c] + lines[a:b]
+
+
 def add_hostile_line(rng, lines):
     i = _line(rng, lines)
     if i is not None:
@@ -135,7 +179,7 @@ def add_hostile_line(rng, lines):
 
 
 LINE_MUTATIONS = [delete_line, duplicate_line, swap_lines, replace_value, reindent, rename_key, change_type,
-                  add_hostile_line]
+                  add_hostile_line, tweak_number, tweak_number, clone_fact, drop_fact, swap_facts]
 
 
 def mutate(text: str, rng: random.Random) -> tuple[bytes, list[str]]:

@@ -318,7 +318,9 @@ def test_html_drilldown_shows_clause_wording_rule_and_evidence_lines(ev):
         assert _escaped(clause.text.strip().splitlines()[0]) in section
         assert f.rule in section and _escaped(f.explanation) in section
         for e in f.evidence:
-            assert f"{e}</span> <span class=\"line\">{ev.factset.path}:{ev.factset.lines[e]}</span>" in section
+            line = ev.factset.lines[e]
+            assert (f'{e}</span> <span class="line" title="{ev.factset.path}:{line}">第 {line} 行</span>'
+                    in section), e
 
 
 def _escaped(text: str) -> str:

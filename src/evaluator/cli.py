@@ -17,8 +17,8 @@ from .policy.registry import choose_policy
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Scores a year's facts under the assessment method, clause by clause.")
-out = Console()
-err = Console(stderr=True, soft_wrap=True)  # one problem, one line: `file:line: ...` stays grep-able
+out = Console(emoji=False, highlight=False)  # fact ids like :office: are text, not emoji codes
+err = Console(stderr=True, soft_wrap=True, emoji=False, highlight=False)  # one problem, one line: `file:line: ...` stays grep-able
 
 
 class Format(str, Enum):
@@ -74,6 +74,27 @@ def validate(facts: Path = FACTS) -> None:
     """Check a fact set without scoring it: every problem at once, with file, line, fact id and field."""
     factset = load_factset(facts)
     out.print(f"{facts}: {len(factset.facts)} facts, {len(factset.units)} units, year {factset.year}: valid")
+
+
+UNIT = typer.Option(..., "--unit", "-u", help="A unit id or its Chinese name.")
+
+
+@app.command()
+def explain(facts: Path = FACTS, unit: str = UNIT,
+            clause: Optional[str] = typer.Option(None, "--clause", "-c", help="Only this clause, e.g. 4.3.2.5."),
+            policy: Optional[Path] = POLICY) -> None:
+    """A unit's section scores and every finding by clause: wording, rule, arithmetic, evidence lines."""
+    from .explain import print_explanation
+    print_explanation(_evaluate(facts, policy), unit, clause, out)
+
+
+@app.command("why-not")
+def why_not(facts: Path = FACTS, unit: str = UNIT,
+            clause: str = typer.Option(..., "--clause", "-c", help="The clause, e.g. 4.3.2.5."),
+            policy: Optional[Path] = POLICY) -> None:
+    """Why a clause gave a unit nothing or less: failed conditions with values and thresholds."""
+    from .whynot import print_why_not
+    print_why_not(_evaluate(facts, policy), unit, clause, out)
 
 
 @app.command("check-policy")

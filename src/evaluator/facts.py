@@ -18,11 +18,19 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
                       model_validator)
 
 UNIT_ID_PATTERN = r"^[a-z0-9_-]+$"
+# Upper bounds far beyond any real ledger line. They keep every sum of points well inside
+# exact decimal arithmetic (28 digits) and every number the rules engine compares below
+# 1e16, where it would be written with an exponent that durable-rules cannot parse.
+MAX_DAYS = 366              # one record covers at most a year
+MAX_QUANTITY = 1_000_000    # items, errors, participants, person-times, characters, staff
+MAX_AWARD = 1000            # points of one innovation award (R15)
 
 
 def _halves(value: Decimal) -> Decimal:
     if value <= 0:
         raise ValueError("must be greater than 0")
+    if value > MAX_DAYS:
+        raise ValueError(f"must be at most {MAX_DAYS} (the days of a year)")
     if (value * 2) % 1 != 0:
         raise ValueError("must be a whole or half number (0.5, 1, 1.5, ...)")
     return value
@@ -44,9 +52,9 @@ UNIT_REF = _UnitRef()
 UnitId = Annotated[str, Field(pattern=UNIT_ID_PATTERN), UNIT_REF]
 Text = Annotated[str, BeforeValidator(_as_text), Field(min_length=1)]
 Days = Annotated[Decimal, AfterValidator(_halves)]
-Count = Annotated[int, Field(ge=1)]
-Errors = Annotated[int, Field(ge=0)]
-Positive = Annotated[int, Field(ge=1)]
+Count = Annotated[int, Field(ge=1, le=MAX_QUANTITY)]
+Errors = Annotated[int, Field(ge=0, le=MAX_QUANTITY)]
+Positive = Annotated[int, Field(ge=1, le=MAX_QUANTITY)]
 Reason = Literal["personal_leave", "unexcused"]
 
 
@@ -324,7 +332,7 @@ class RuleMaking(Fact):
 class InnovationAward(Fact):
     type: Literal["innovation_award"]
     title: Text
-    points: Annotated[Decimal, Field(gt=0)]
+    points: Annotated[Decimal, Field(gt=0, le=MAX_AWARD)]
     decision: Text  # R15: the reference of the directors' meeting decision
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import reprlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -43,7 +44,7 @@ def load_factset(path: str | Path) -> FactSet:
     path = Path(path)
     data, problems = load_document(path)
     if data is None:
-        raise FactSetError(problems)
+        raise FactSetError(problems or [Problem(str(path), None, "the file holds no fact set", "empty")])
     return check_factset(data, str(path), problems, _digest(path))
 
 
@@ -59,11 +60,11 @@ def check_factset(data: Any, name: str, problems: list[Problem] | None = None, s
                                     f" (allowed: {allowed(TOP_LEVEL_KEYS)})", "unknown-key"))
     year = data.get("year")
     if not isinstance(year, int) or isinstance(year, bool) or not 1949 <= year <= 2200:
-        problems.append(Problem(name, locate.key("year"), f"'year' must be a year like 2024, got {year!r}", "year"))
+        problems.append(Problem(name, locate.key("year"), f"'year' must be a year like 2024, got {_shown(year)}", "year"))
         year = None
     policy = data.get("policy")
     if policy is not None and not isinstance(policy, str):
-        problems.append(Problem(name, locate.key("policy"), f"'policy' must be a policy id like method-2020, got {policy!r}", "policy"))
+        problems.append(Problem(name, locate.key("policy"), f"'policy' must be a policy id like method-2020, got {_shown(policy)}", "policy"))
 
     units = _check_units(data.get("units"), name, locate, problems)
     raw_facts = data.get("facts")
@@ -100,7 +101,7 @@ class _Locator:
         if hasattr(item, "line"):
             return item.line_of(key) if key else item.line
         if isinstance(item, dict) and "id" in item and section == "facts":
-            return self._json_line(str(item["id"]))
+            return self._json_line(_label(item["id"]))
         return None
 
     def fact_line(self, index: int, key: str | None = None) -> int | None:
@@ -126,11 +127,12 @@ def _check_units(raw: Any, name: str, locate: _Locator, problems: list[Problem])
             index = err["loc"][0] if err["loc"] and isinstance(err["loc"][0], int) else None
             fld = next((str(p) for p in err["loc"][1:] if isinstance(p, str)), None)
             item = raw[index] if index is not None else None
-            uid = str(item.get("id")) if isinstance(item, dict) and "id" in item else None
+            uid = _label(item.get("id")) if isinstance(item, dict) and "id" in item else None
             line = locate.item("units", index, fld) if index is not None else locate.key("units")
             problems.append(Problem(name, line, _message(err, ("id", "name", "staff"), "unit"),
                                     _code(err), uid, fld, subject="unit"))
-        units = [Unit.model_construct(**u) for u in raw if isinstance(u, dict) and isinstance(u.get("id"), str)]
+        units = [Unit.model_construct(**{k: v for k, v in u.items() if isinstance(k, str)})
+                 for u in raw if isinstance(u, dict) and isinstance(u.get("id"), str)]
     seen: dict[str, int] = {}
     for index, unit in enumerate(units):
         if unit.id in seen:
@@ -149,8 +151,10 @@ def _check_facts(raw: list, name: str, locate: _Locator, problems: list[Problem]
         loc = err["loc"]
         index = loc[0] if loc and isinstance(loc[0], int) else None
         item = raw[index] if index is not None else None
-        fact_id = str(item["id"]) if isinstance(item, dict) and "id" in item else None
+        fact_id = _label(item["id"]) if isinstance(item, dict) and "id" in item else None
         fact_type = item.get("type") if isinstance(item, dict) else None
+        if not isinstance(fact_type, str):
+            fact_type = None  # a list or mapping where the type name belongs: reported by the model check
         known = tuple(fields_of(fact_type)) if fact_type in FACT_TYPES else ()
         fld = _field_of(err, known)
         line = locate.fact_line(index, fld) if index is not None else locate.key("facts")
@@ -193,17 +197,17 @@ def _message(err: dict, known: Iterable[str], what: str) -> str:
         return f"missing field '{err['loc'][-1]}' (required for a {what})"
     if kind == "literal_error":
         options = [o.strip(" '") for o in str(ctx.get("expected", "")).replace(" or ", ",").split(",") if o.strip()]
-        return f"'{got}' is not allowed{did_you_mean(got, options)} (allowed: {allowed(options)})"
+        return f"'{_text(got)}' is not allowed{did_you_mean(got, options)} (allowed: {allowed(options)})"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return f"must be a mapping of fields, got {got!r}"
+        return f"must be a mapping of fields, got {_shown(got)}"
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         words = {"greater_than_equal": ("at least", "ge"), "greater_than": ("greater than", "gt"),
                  "less_than_equal": ("at most", "le"), "less_than": ("less than", "lt")}[kind]
-        return f"must be {words[0]} {ctx.get(words[1])}, got {got!r}"
+        return f"must be {words[0]} {ctx.get(words[1])}, got {_shown(got)}"
     if kind == "string_pattern_mismatch":
-        return f"'{got}' is not a valid unit id (lower-case letters, digits, _ and -)"
+        return f"'{_text(got)}' is not a valid unit id (lower-case letters, digits, _ and -)"
     message = err["msg"].removeprefix("Value error, ")
-    return f"{message}, got {got!r}" if not isinstance(got, dict) else message
+    return f"{message}, got {_shown(got)}" if not isinstance(got, dict) else message
 
 
 def _check_references(raw: list, units: list[Unit], year: int | None, name: str,
@@ -213,7 +217,7 @@ def _check_references(raw: list, units: list[Unit], year: int | None, name: str,
     for index, item in enumerate(raw):
         if not isinstance(item, dict):
             continue
-        fact_id = str(item["id"]) if "id" in item else None
+        fact_id = _label(item["id"]) if "id" in item else None
         line = lambda key=None: locate.fact_line(index, key)  # noqa: E731 - a short local helper
         if fact_id is not None:
             if fact_id in first_line_of_id:
@@ -235,10 +239,11 @@ def _check_references(raw: list, units: list[Unit], year: int | None, name: str,
                     problems.append(Problem(name, line(key), f"unit '{ref}' is not in units{did_you_mean(ref, unit_ids)}",
                                             "unknown-unit", fact_id, key))
             if key == "coordinators" and isinstance(value, list):
-                if unit in value:
+                if isinstance(unit, str) and unit in value:
                     problems.append(Problem(name, line(key), f"the unit '{unit}' cannot also be its own coordinator",
                                             "self-reference", fact_id, key))
-                if len(set(map(str, value))) != len(value):
+                named = [ref for ref in value if isinstance(ref, str)]
+                if len(set(named)) != len(named):
                     problems.append(Problem(name, line(key), "a unit is listed twice among the coordinators",
                                             "duplicate-reference", fact_id, key))
         when = item.get("date")
@@ -250,3 +255,30 @@ def _check_references(raw: list, units: list[Unit], year: int | None, name: str,
             if day.year != year:
                 problems.append(Problem(name, line("date"), f"date {day.isoformat()} is outside the year {year}",
                                         "date-outside-year", fact_id, "date"))
+
+
+# --- showing input in messages ---------------------------------------------------------------
+# A value from the file is shown briefly: a list or mapping where a word belongs may be an
+# alias bomb that a full repr would expand to millions of items.
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxstring, _SHORT.maxother = 2, 4, 4, 80, 80
+_SHORT.maxtuple, _SHORT.maxset, _SHORT.maxfrozenset, _SHORT.maxlong = 4, 4, 4, 40
+
+
+def _shown(value: Any) -> str:
+    return _SHORT.repr(value)
+
+
+def _text(value: Any) -> str:
+    """A value as text in quotes: strings as they are (shortened), anything else briefly."""
+    if isinstance(value, str):
+        return value if len(value) <= 200 else value[:200] + "..."
+    return _shown(value)
+
+
+def _label(value: Any) -> str:
+    """A fact or unit id as the user wrote it: a scalar as text (in full: ids are compared),
+    anything else briefly."""
+    if isinstance(value, (str, int, float)) or value is None or hasattr(value, "as_tuple"):
+        return str(value)
+    return _shown(value)

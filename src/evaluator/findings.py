@@ -133,6 +133,7 @@ def explain(policy: CompiledPolicy, match: Match, quantity: Decimal, points: Dec
         points=signed(points), over=plain(rule.quantity.over) if rule.quantity.over is not None else "",
         unit_name=unit_names.get(fact.unit, fact.unit), credited=credited,
         credited_name=unit_names.get(credited, credited), clause=rule.clause.id, id=fact.id)
+    context.update((name, plain(p.value).lstrip("\u2212")) for name, p in rule.clause.parameters.items())
     if isinstance(fact, DerivedFact):
         context["breakdown"] = _parts(policy, fact, fact.breakdown)
         context["not_counted"] = _parts(policy, fact, fact.not_counted_breakdown)

@@ -5,7 +5,10 @@
 - Floats are read as exact `Decimal`s straight from their text (9.5, 0.1), never as
   binary floats, so no point value ever passes through float arithmetic.
 - The size of a file and of its data once aliases are expanded are bounded, so a
-  "billion laughs" document gets a clear error instead of exhausting memory.
+  "billion laughs" document gets a clear error instead of exhausting memory; so is
+  the nesting depth, so a deeply nested document is an error, not a RecursionError.
+- A scalar that looks like a date but is not one (2024-02-30) stays text, so the
+  field check reports it with its fact id and field.
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_EXPANDED_NODES = 50_000_000
+MAX_DEPTH = 64  # a fact set nests 5 deep (facts > fact > coordinators > unit id)
 
 
 class LineDict(dict):
@@ -82,8 +86,16 @@ class _LineLoader(_BaseLoader):
         return value
 
 
+    def construct_checked_timestamp(self, node: yaml.ScalarNode):
+        try:
+            return self.construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            return self.construct_scalar(node)  # not a real date: text, reported by the field check
+
+
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_line_mapping)
 _LineLoader.add_constructor("tag:yaml.org,2002:float", _LineLoader.construct_exact_float)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _LineLoader.construct_checked_timestamp)
 
 
 def read_text(path: Path) -> tuple[str | None, list[Problem]]:
@@ -116,7 +128,13 @@ def load_document(path: Path) -> tuple[Any, list[Problem]]:
 def _load_yaml(text: str, name: str) -> tuple[Any, list[Problem]]:
     loader = _LineLoader(text, name)
     try:
-        data = loader.get_single_data()
+        node = loader.get_single_node()
+        if node is None:
+            return None, [Problem(name, None, "the file holds no data (a fact set has year, units and facts)", "empty")]
+        deepest = _node_depth(node)
+        if deepest > MAX_DEPTH:
+            return None, [Problem(name, deepest.line, f"values are nested more than {MAX_DEPTH} levels deep", "too-deep")]
+        data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -133,6 +151,51 @@ def _load_yaml(text: str, name: str) -> tuple[Any, list[Problem]]:
         problems.append(Problem(name, None, f"expands (through aliases) to more than {MAX_EXPANDED_NODES} values", "too-large"))
         data = None
     return data, problems
+
+
+class _Depth(int):
+    line: int | None = None
+
+
+def _node_depth(root: yaml.Node) -> _Depth:
+    """How deep the node graph nests (aliases followed once), without recursion."""
+    depth: dict[int, int] = {}
+    deepest, where = 0, None
+    stack = [(root, 1)]
+    while stack:
+        node, level = stack.pop()
+        if depth.get(id(node), 0) >= level:
+            continue  # reached before at this depth or deeper
+        depth[id(node)] = level
+        if level > deepest:
+            deepest, where = level, node.start_mark.line + 1
+            if deepest > MAX_DEPTH:
+                break
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((child, level + 1) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend((child, level + 1) for pair in node.value for child in pair)
+    out = _Depth(deepest)
+    out.line = where
+    return out
+
+
+def _data_depth(root: Any) -> int:
+    """How deep parsed JSON data nests, without recursion."""
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        obj, level = stack.pop()
+        if isinstance(obj, dict):
+            children = obj.values()
+        elif isinstance(obj, list):
+            children = obj
+        else:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_DEPTH:
+            break
+        stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def _expanded_size(data: Any) -> int:
@@ -170,6 +233,12 @@ def _load_json(text: str, name: str) -> tuple[Any, list[Problem]]:
         data = json.loads(text, parse_float=Decimal, object_pairs_hook=pairs)
     except json.JSONDecodeError as exc:
         return None, [Problem(name, exc.lineno, f"{exc.msg} (column {exc.colno})", "json-syntax")]
+    except RecursionError:
+        return None, [Problem(name, None, f"values are nested more than {MAX_DEPTH} levels deep", "too-deep")]
+    if _data_depth(data) > MAX_DEPTH:
+        return None, [Problem(name, None, f"values are nested more than {MAX_DEPTH} levels deep", "too-deep")]
+    if data is None:
+        return None, [Problem(name, None, "the file holds no data (a fact set has year, units and facts)", "empty")]
     return data, problems
 
 

@@ -286,7 +286,7 @@ class _Checker:
                             f" ({allowed(unit_fields)})", *at, "credit")
         elif rule.credit == "coordinators" and "coordinators" not in fields:
             self.report(f"{rule.fact} has no coordinators to credit", *at, "credit")
-        self.placeholders(rule, fields, [j.name for j in joins], at)
+        self.placeholders(rule, fields, [j.name for j in joins], at, params)
         if rate is None or quantity is None:
             return None
         return CompiledRule(f"{clause.id}/{rule.id}", order, clause, rule, condition, tuple(joins), rate, quantity)
@@ -322,12 +322,13 @@ class _Checker:
         self.report("per is count, a number field, {size_of: list}, or {excess: field, over: n}", *at, "per")
         return None
 
-    def placeholders(self, rule: Rule, fields: Mapping[str, FieldSpec], joins: list[str], at: tuple) -> None:
+    def placeholders(self, rule: Rule, fields: Mapping[str, FieldSpec], joins: list[str], at: tuple,
+                     clause_params: Mapping[str, Decimal]) -> None:
         try:
             names = {f.split(".")[0].split("[")[0] for _, f, _, _ in string.Formatter().parse(rule.explain) if f}
         except ValueError as exc:
             self.report(f"explain: {exc}", *at, "explain")
             return
-        known = set(fields) | EXPLAIN_NAMES | set(joins) | {"type"}
+        known = set(fields) | EXPLAIN_NAMES | set(joins) | {"type"} | set(clause_params)
         for n in sorted(names - known):
             self.report(f"explain uses '{{{n}}}', which is not a field or value{did_you_mean(n, known)}", *at, "explain")

@@ -69,7 +69,8 @@ def render(ev: Evaluation, lang: str = "zh") -> bytes:
         for f in findings:
             clause = ev.policy.clauses[f.clause]
             rule = titles.get((f.clause, f.rule), "")
-            evidence = " ".join(f"{e}(L{ev.factset.lines[e]})" if e in ev.factset.lines else e for e in f.evidence)
+            evidence = " ".join(f"{e}({t['line_at'].format(line=ev.factset.lines[e])})" if e in ev.factset.lines
+                                else e for e in f.evidence)
             explanation = f.explanation
             if f.source_unit:
                 explanation += "(" + t["credited_from"].format(unit=names.get(f.source_unit, f.source_unit)) + ")"

@@ -1,0 +1,51 @@
+"""Facts and units in words, for reviewers: `请假 张三 事假 10 天 (examples/2024.yaml:120)`."""
+from __future__ import annotations
+
+from typing import Any
+
+from .derive import DerivedFact, field_values
+from .errors import UsageError, did_you_mean
+from .evaluate import Evaluation
+from .numbers import plain
+
+_SKIP = {"id", "type", "unit", "date", "note"}
+
+
+def fact_summary(ev: Evaluation, fact: Any) -> str:
+    """The fact's type and fields in the policy's Chinese labels."""
+    policy = ev.policy
+    labels = policy.policy.labels
+    parts = [fact.derivation if isinstance(fact, DerivedFact) else labels.types.get(fact.type, fact.type)]
+    for name, value in field_values(fact).items():
+        if name in _SKIP or value in (None, [], (), False) or (name == "count" and value == 1):
+            continue
+        label = labels.fields.get(name, name)
+        if value is True:
+            parts.append(label)
+        elif isinstance(value, (list, tuple)):
+            parts.append(f"{label}:{policy.label(fact.type, name, value)}")
+        elif isinstance(value, str):
+            parts.append(str(policy.label(fact.type, name, value)))  # names and titles as they are
+        else:
+            parts.append(f"{label} {plain(value)}")
+    return " ".join(parts)
+
+
+def where(ev: Evaluation, fact_id: str) -> str:
+    line = ev.factset.line_of(fact_id)
+    return f"{ev.factset.path}:{line}" if line else ev.factset.path
+
+
+def find_unit(ev: Evaluation, name: str) -> str:
+    for unit in ev.factset.units.values():
+        if name in (unit.id, unit.name):
+            return unit.id
+    choices = [u.id for u in ev.factset.units.values()] + [u.name for u in ev.factset.units.values()]
+    raise UsageError(f"no unit '{name}' in {ev.factset.path}{did_you_mean(name, choices)} "
+                     f"(units: {', '.join(u.id for u in ev.factset.units.values())})")
+
+
+def find_clause(ev: Evaluation, clause: str) -> str:
+    if clause in ev.policy.clauses:
+        return clause
+    raise UsageError(f"policy {ev.policy.id} has no clause '{clause}'{did_you_mean(clause, ev.policy.clauses)}")
