@@ -97,6 +97,15 @@ def why_not(facts: Path = FACTS, unit: str = UNIT,
     print_why_not(_evaluate(facts, policy), unit, clause, out)
 
 
+@app.command()
+def coverage(facts: Path = FACTS, policy: Optional[Path] = POLICY,
+             features: Optional[Path] = typer.Option(None, "--features", help="The features folder (default: ./features if present).")) -> None:
+    """For each clause: the units it fired for and their points; clauses silent this year or undocumented."""
+    from .coverage import print_coverage
+    folder = features or (Path("features") if Path("features").is_dir() else None)
+    print_coverage(_evaluate(facts, policy), folder, out)
+
+
 @app.command("check-policy")
 def check_policy(policy: Path = typer.Argument(..., help="A policy file.")) -> None:
     """Check a policy file: schema, fields its rules read, values they compare with."""

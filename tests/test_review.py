@@ -1,0 +1,104 @@
+"""Reviewers answer "which clause gave these points, from which lines?" and "why only this?" from the CLI."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from rich.console import Console
+
+from evaluator.coverage import clause_coverage, print_coverage
+from evaluator.errors import UsageError
+from evaluator.evaluate import evaluate
+from evaluator.explain import print_explanation
+from evaluator.factset import check_factset, load_factset
+from evaluator.whynot import print_why_not, why_not
+
+from conftest import EXAMPLES, ROOT
+
+
+@pytest.fixture(scope="module")
+def example(policy):
+    return evaluate(load_factset(EXAMPLES / "2024.yaml"), policy)
+
+
+def screen(fn, *args) -> str:
+    console = Console(record=True, width=400, emoji=False, highlight=False)
+    fn(*args, console)
+    return console.export_text()
+
+
+def test_explain_traces_points_to_clause_rule_arithmetic_and_input_lines(example):
+    text = screen(print_explanation, example, "城乡建设环境保护工作委员会", None)
+    assert "4.1.3 作风建设" in text and "办法原文:" in text
+    assert "规则 conduct-violation" in text and "扣 3 分 = −3 分" in text
+    assert "依据 CV-001" in text and "examples/2024.yaml:" in text
+
+
+def test_explain_shows_what_a_derived_fact_came_from(example):
+    text = screen(print_explanation, example, "office", "4.1.2")
+    assert "派生事实 person_leave:office:" in text or "没有认定" in text
+    found = [f for f in example.findings if f.clause == "4.1.2" and f.derived_from]
+    assert found, "the example has a person over the leave limit"
+    unit = found[0].unit
+    text = screen(print_explanation, example, unit, "4.1.2")
+    assert f"派生事实 {found[0].derived_from}" in text
+    for fid in found[0].evidence:
+        assert f"依据 {fid}" in text
+
+
+def test_why_not_names_the_failed_threshold_with_its_value(policy):
+    data = {"year": 2024, "units": [{"id": "edu", "name": "教科文卫工委", "staff": 5}],
+            "facts": [{"id": "T1", "type": "training_program", "unit": "edu", "title": "研修班", "participants": 59, "days": 5},
+                      {"id": "L1", "type": "leave", "unit": "edu", "person": "张三", "kind": "personal", "days": 15},
+                      {"id": "L2", "type": "leave", "unit": "edu", "person": "张三", "kind": "hospitalization", "days": 20}]}
+    ev = evaluate(check_factset(data, "year.yaml"), policy)
+    text = screen(print_why_not, ev, "edu", "4.3.2.5")
+    assert "人数 59,未达到 60(以上含本数)" in text
+    assert "差一点" in text
+    assert "计分 规则 training-small" in text and "+3 分" in text
+    text = screen(print_why_not, ev, "edu", "4.1.2")
+    assert "计入请假天数 15,未超过 15(超过不含本数)" in text
+    assert "不计入:L2 请假 张三 因病住院" in text
+
+
+def test_why_not_shows_an_award_withheld_by_r7_and_an_excluded_matter(example):
+    _, _, facts = why_not(example, "legal", "4.3.1.1")
+    verdicts = {(fo.fact.id, o.rule.id): o.verdict for fo in facts for o in fo.outcomes}
+    withheld = [k for k, v in verdicts.items() if v == "withheld"]
+    assert withheld and all(rule == "second-reading" for _, rule in withheld)
+    text = screen(print_why_not, example, "finance", "4.3.1.3")
+    assert "不在 4.3.1.3 加分之列" in text
+
+
+def test_why_not_says_when_there_is_no_fact(example):
+    text = screen(print_why_not, example, "education", "4.3.2.5")
+    assert "没有本条款考虑的事实(研修学习)" in text
+
+
+def test_unknown_unit_or_clause_is_a_usage_error_with_a_suggestion(example):
+    with pytest.raises(UsageError, match="did you mean 'office'"):
+        why_not(example, "ofice", "4.1.2")
+    with pytest.raises(UsageError, match="no clause '4.3.9'"):
+        why_not(example, "office", "4.3.9")
+
+
+def test_coverage_lists_units_points_and_undocumented_clauses(example):
+    rows = {r.clause: r for r in clause_coverage(example, ROOT / "features")}
+    assert len(rows) == 39
+    assert rows["4.1.3"].points_by_unit == {"urban": -3}
+    assert all(r.scenarios > 0 for r in rows.values()), [c for c, r in rows.items() if not r.scenarios]
+    text = screen(print_coverage, example, ROOT / "features")
+    assert "没有场景说明的条款(0):无" in text
+
+
+def test_cli_commands_run_in_chinese():
+    for args in (["explain", "--unit", "办公厅", "--clause", "4.3.2.1"], ["why-not", "--unit", "office", "--clause", "4.3.2.5"],
+                 ["coverage", "--features", str(ROOT / "features")]):
+        done = subprocess.run([sys.executable, "-m", "evaluator", args[0], str(EXAMPLES / "2024.yaml"), *args[1:]],
+                              capture_output=True, text=True, cwd=ROOT)
+        assert done.returncode == 0, done.stderr
+        assert "Traceback" not in done.stderr
+    done = subprocess.run([sys.executable, "-m", "evaluator", "explain", str(EXAMPLES / "2024.yaml"), "--unit", "nobody"],
+                          capture_output=True, text=True)
+    assert done.returncode == 1 and "no unit 'nobody'" in done.stderr
