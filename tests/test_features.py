@@ -157,3 +157,36 @@ def then_recommended(world: World, names: str):
 def then_error(world: World, text: str):
     assert world.error is not None, "the evaluation succeeded"
     assert text in str(world.error), str(world.error)
+
+
+# --- 修订草案的比较 (evaluator diff) ------------------------------------------------------------
+@when(parsers.parse('按修订草案 "{draft}" 与现行办法比较示例年度 "{example}"'))
+def when_compared(world: World, draft: str, example: str):
+    from conftest import EXAMPLES, ROOT
+    from evaluator.diff import diff
+    from evaluator.evaluate import evaluate
+    from evaluator.factset import load_factset
+    from evaluator.policy import load_policy
+    from evaluator.policy.registry import choose_policy, versions
+    factset = load_factset(EXAMPLES / example)
+    [path] = [v.path for v in versions(ROOT / "policies") if v.id == draft]
+    world.comparison = diff(evaluate(factset, choose_policy(factset.year, None, folder=ROOT / "policies")),
+                            evaluate(factset, load_policy(path)))
+
+
+def _unit_in_comparison(world: World, name: str) -> str:
+    units = world.comparison.new.factset.units.values()
+    return next(u.id for u in units if name in (u.id, u.name))
+
+
+@then(parsers.parse('"{unit}"在条款 {clause} 的分值变化为 {delta} 分,原因包含"{text}"'))
+def then_clause_delta(world: World, unit: str, clause: str, delta: str, text: str):
+    uid = _unit_in_comparison(world, unit)
+    [moved] = [c for c in world.comparison.clauses if c.unit == uid and c.clause == clause]
+    assert moved.delta == number(delta)
+    assert any(text in b for b in moved.because), moved.because
+
+
+@then(parsers.parse("只有条款 {clauses} 的分值发生变化"))
+def then_only_clauses(world: World, clauses: str):
+    assert {c.clause for c in world.comparison.clauses} == set(clauses.split("、"))

@@ -106,12 +106,68 @@ def coverage(facts: Path = FACTS, policy: Optional[Path] = POLICY,
     print_coverage(_evaluate(facts, policy), folder, out)
 
 
-@app.command("check-policy")
-def check_policy(policy: Path = typer.Argument(..., help="A policy file.")) -> None:
-    """Check a policy file: schema, fields its rules read, values they compare with."""
+class DiffFormat(str, Enum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    html = "html"
+
+
+@app.command("diff")
+def diff_command(facts: Path = FACTS,
+                 policy: Optional[Path] = typer.Option(None, "--policy", help="The new version of the method."),
+                 against: Optional[Path] = typer.Option(None, "--against", help="The version to compare with (default: the one in force)."),
+                 against_facts: Optional[Path] = typer.Option(None, "--against-facts", help="Compare with another fact set instead."),
+                 format: DiffFormat = typer.Option(DiffFormat.table, "--format", "-f"),
+                 output: Optional[Path] = typer.Option(None, "--output", "-o")) -> None:
+    """Score a year under two versions of the method: per unit and per clause, what moved and why."""
+    from . import diffreport
+    from .diff import diff
     from .policy import load_policy
+    factset = load_factset(facts)
+    new = evaluate(factset, choose_policy(factset.year, factset.policy, policy))
+    if against_facts:
+        other = load_factset(against_facts)
+        old = evaluate(other, load_policy(against) if against else new.policy)
+    else:
+        old = evaluate(factset, load_policy(against) if against else choose_policy(factset.year, None, None))
+    result = diff(old, new)
+    if format is DiffFormat.table:
+        diffreport.print_diff(result, out)
+        return
+    content = {"json": diffreport.render_json, "markdown": diffreport.render_markdown,
+               "html": diffreport.render_html}[format.value](result)
+    if output:
+        write_atomically(output, content)
+    else:
+        sys.stdout.write(content)
+
+
+@app.command("check-policy")
+def check_policy(policy: Path = typer.Argument(..., help="A policy file."),
+                 features: Optional[Path] = typer.Option(None, "--features", help="Features folder (default ./features)."),
+                 against: Optional[Path] = typer.Option(None, "--against", help="Another version: list what changed.")) -> None:
+    """Check a policy: schema, fields and values its rules read, tier gaps and overlaps, undocumented clauses."""
+    from .coverage import documented_clauses
+    from .policy import load_policy
+    from .policy.checks import check_documented, check_tiers
+    from .policy.compare import policy_changes
     compiled = load_policy(policy)
-    out.print(f"{policy}: {compiled.id}: {len(compiled.policy.clauses)} clauses, {len(compiled.rules)} rules: valid")
+    out.print(f"{policy}: {compiled.id}: {len(compiled.policy.clauses)} clauses, {len(compiled.rules)} rules; "
+              "fields and values checked against the fact vocabulary")
+    folder = features or (Path("features") if Path("features").is_dir() else None)
+    found = check_tiers(compiled) + (check_documented(compiled, documented_clauses(folder)) if folder else [])
+    for f in found:
+        out.print(f"{policy}:{compiled.lines.get(f.clause, '')}: {f.clause} {f.message} ({f.kind})")
+    if against:
+        old = load_policy(against)
+        changes = policy_changes(old, compiled)
+        out.print(f"changes against {old.id}: {len(changes)}")
+        for c in changes:
+            out.print(f"  {c.clause} {c.rule or ''} {c.what}")
+    if found:
+        raise EvaluatorError(f"{len(found)} problem(s) in {policy}")
+    out.print("no tier gaps or overlaps" + ("; every clause has a scenario" if folder else ""))
 
 
 def main() -> None:

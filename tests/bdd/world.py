@@ -31,6 +31,7 @@ class World:
     evaluation: Evaluation | None = None
     error: EvaluatorError | None = None
     policy_changed: bool = False
+    comparison: Any = None          # a Diff, when a scenario compares two versions of the method
 
     # --- labels -------------------------------------------------------------------------
     @property

@@ -106,6 +106,7 @@ class Policy(_Strict):
     title: str
     effective_from: int
     effective_until: int | None = None
+    status: Literal["in_force", "draft"] = "in_force"   # a draft is chosen only by id or --policy
     source: str = ""
     rulings: dict[str, Ruling]
     sections: dict[Literal["common", "annual", "daily"], Section]

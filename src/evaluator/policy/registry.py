@@ -35,6 +35,7 @@ class PolicyVersion:
     effective_from: int
     effective_until: int | None
     path: Path
+    draft: bool = False
 
     def covers(self, year: int) -> bool:
         return self.effective_from <= year and (self.effective_until is None or year <= self.effective_until)
@@ -47,7 +48,8 @@ def versions(folder: Path | None = None) -> list[PolicyVersion]:
         try:
             head = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}
             found.append(PolicyVersion(str(head["id"]), int(head["effective_from"]),
-                                       int(head["effective_until"]) if head.get("effective_until") else None, path))
+                                       int(head["effective_until"]) if head.get("effective_until") else None, path,
+                                       head.get("status") == "draft"))
         except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError):
             continue  # a broken file is reported when it is actually chosen and loaded
     return found
@@ -64,7 +66,7 @@ def choose_policy(year: int, policy_id: str | None, override: str | Path | None 
             raise UsageError(f"the fact set names policy '{policy_id}', which is not in {folder or policies_dir()} "
                              f"(there: {', '.join(v.id for v in known) or 'none'})")
         return load_policy(match[0].path)
-    covering = [v for v in known if v.covers(year)]
+    covering = [v for v in known if v.covers(year) and not v.draft]
     if not covering:
         raise UsageError(f"no policy in {folder or policies_dir()} is in force in {year}")
     if len(covering) > 1:

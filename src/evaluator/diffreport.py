@@ -1,0 +1,94 @@
+"""The policy comparison as a terminal table, JSON, Markdown or one self-contained HTML page."""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from jinja2 import Environment
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from .diff import Diff, to_dict
+from .numbers import two_places
+
+SECTION_HEADERS = (("common_score", "共性"), ("annual_score", "年度"), ("daily_score", "日常"), ("total", "总分"))
+
+
+def _signed2(value: Decimal) -> str:
+    text = two_places(value)
+    return text if value <= 0 else "+" + text
+
+
+def _names(d: Diff) -> dict[str, str]:
+    return {u.unit: u.name for u in d.units}
+
+
+def print_diff(d: Diff, console: Console) -> None:
+    console.print(f"比较:{d.new.policy.id}({d.new.factset.path}) 对照 {d.old.policy.id}({d.old.factset.path})")
+    for c in d.changes:
+        console.print(f"  办法变化 {c.clause} {escape(c.rule or '')} {escape(c.what)}")
+    table = Table(title="各机构得分变化(新 − 旧)", title_justify="left")
+    table.add_column("机构", min_width=8)
+    for header in (*(h for _, h in SECTION_HEADERS), "名次", "评优资格"):
+        table.add_column(header, no_wrap=True)
+    for u in d.units:
+        cells = [f"{two_places(u.new[k])} ({_signed2(u.delta[k])})" if u.delta[k] else two_places(u.new[k])
+                 for k, _ in SECTION_HEADERS]
+        rank = f"{u.old_rank} → {u.new_rank}" if u.old_rank != u.new_rank else str(u.new_rank)
+        eligible = ("具备" if u.new_eligible else "取消") + (" (变化)" if u.new_eligible != u.old_eligible else "")
+        table.add_row(escape(u.name), *cells, rank, eligible)
+    console.print(table)
+    names = _names(d)
+    for c in d.clauses:
+        console.print(f"  {escape(names.get(c.unit, c.unit))} {c.clause}:{two_places(c.old)} → {two_places(c.new)}"
+                      f"({_signed2(c.delta)}),"
+                      f"因为 {escape(';'.join(c.because))}")
+    if not d.clauses:
+        console.print("  没有条款的分值发生变化。")
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        return float(value) if value != value.to_integral_value() else int(value)
+    raise TypeError(type(value).__name__)
+
+
+def render_json(d: Diff) -> str:
+    return json.dumps(to_dict(d), ensure_ascii=False, indent=2, default=_plain) + "\n"
+
+
+def render_markdown(d: Diff) -> str:
+    names = _names(d)
+    lines = [f"# {d.new.policy.id} 对照 {d.old.policy.id}", "", "## 办法变化", ""]
+    lines += [f"- {c.clause} {c.rule or ''} {c.what}" for c in d.changes] or ["- 无"]
+    lines += ["", "## 各机构得分(新 − 旧)", "", "| 机构 | 共性 | 年度 | 日常 | 总分 | 名次 | 评优资格 |", "|---|---|---|---|---|---|---|"]
+    for u in d.units:
+        cells = [f"{two_places(u.new[k])} ({_signed2(u.delta[k])})" for k, _ in SECTION_HEADERS]
+        lines.append(f"| {u.name} | {' | '.join(cells)} | {u.old_rank} → {u.new_rank} | "
+                     f"{'具备' if u.old_eligible else '取消'} → {'具备' if u.new_eligible else '取消'} |")
+    lines += ["", "## 分值变化的条款", "", "| 机构 | 条款 | 旧 | 新 | 变化 | 原因 |", "|---|---|---|---|---|---|"]
+    lines += [f"| {names.get(c.unit, c.unit)} | {c.clause} | {c.old} | {c.new} | {_signed2(c.delta)} | {'; '.join(c.because)} |"
+              for c in d.clauses]
+    return "\n".join(lines) + "\n"
+
+
+_HTML = Environment(autoescape=True).from_string("""<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{{ new }} 对照 {{ old }}</title>
+<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #999;padding:4px 8px}
+.up{color:#060}.down{color:#a00}@media print{@page{size:A4;margin:15mm}body{margin:0}}</style></head>
+<body><h1>{{ new }} 对照 {{ old }}</h1>
+<h2>办法变化</h2><ul>{% for c in changes %}<li>{{ c.clause }} {{ c.rule or '' }} {{ c.change }}</li>{% else %}<li>无</li>{% endfor %}</ul>
+<h2>各机构得分(新 − 旧)</h2><table><tr><th>机构</th><th>共性</th><th>年度</th><th>日常</th><th>总分</th><th>名次</th><th>评优资格</th></tr>
+{% for u in units %}<tr><td>{{ u.name }}</td>{% for k in keys %}<td>{{ u.new[k] }} <span class="{{ 'up' if u.delta[k] > 0 else 'down' if u.delta[k] < 0 else '' }}">({{ u.delta[k] }})</span></td>{% endfor %}
+<td>{{ u.old_rank }} → {{ u.new_rank }}</td><td>{{ '具备' if u.old_eligible else '取消' }} → {{ '具备' if u.new_eligible else '取消' }}</td></tr>{% endfor %}</table>
+<h2>分值变化的条款</h2><table><tr><th>机构</th><th>条款</th><th>旧</th><th>新</th><th>变化</th><th>原因</th></tr>
+{% for c in clauses %}<tr><td>{{ names.get(c.unit, c.unit) }}</td><td>{{ c.clause }}</td><td>{{ c.old }}</td><td>{{ c.new }}</td><td>{{ c.delta }}</td><td>{{ c.because|join('; ') }}</td></tr>{% endfor %}</table>
+</body></html>
+""")
+
+
+def render_html(d: Diff) -> str:
+    data = to_dict(d)
+    return _HTML.render(new=d.new.policy.id, old=d.old.policy.id, changes=data["policy_changes"], units=data["units"],
+                        clauses=data["clauses"], keys=[k for k, _ in SECTION_HEADERS], names=_names(d))

@@ -1,0 +1,104 @@
+"""Policy versions, what-if comparison and the static checks a policy editor runs."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from evaluator.diff import diff
+from evaluator.errors import UsageError
+from evaluator.evaluate import evaluate
+from evaluator.factset import load_factset
+from evaluator.policy import load_policy
+from evaluator.policy.checks import check_tiers
+from evaluator.policy.registry import choose_policy
+
+from conftest import EXAMPLES, POLICY, ROOT
+
+POLICIES = ROOT / "policies"
+
+
+def write_version(folder: Path, name: str, head: str) -> None:
+    text = POLICY.read_text(encoding="utf-8")
+    head_end = text.index("source:")
+    (folder / name).write_text(head + text[head_end:], encoding="utf-8")
+
+
+def test_year_picks_the_version_in_force_and_drafts_need_their_id():
+    assert choose_policy(2024, None, folder=POLICIES).id == "method-2020"
+    assert choose_policy(2026, None, folder=POLICIES).id == "method-2020"  # the 2025 draft is not in force
+    assert choose_policy(2026, "method-2025-draft", folder=POLICIES).id == "method-2025-draft"
+
+
+def test_a_year_no_version_covers_or_two_versions_claim_is_a_clear_error(tmp_path):
+    write_version(tmp_path, "a.yaml", "id: a\ntitle: A\neffective_from: 2020\neffective_until: 2022\n")
+    write_version(tmp_path, "b.yaml", "id: b\ntitle: B\neffective_from: 2022\n")
+    with pytest.raises(UsageError, match="no policy .* is in force in 2019"):
+        choose_policy(2019, None, folder=tmp_path)
+    with pytest.raises(UsageError, match="2 policies claim the year 2022"):
+        choose_policy(2022, None, folder=tmp_path)
+    assert choose_policy(2021, None, folder=tmp_path).id == "a"
+    with pytest.raises(UsageError, match="names policy 'c'"):
+        choose_policy(2021, "c", folder=tmp_path)
+
+
+def test_diff_attributes_every_moved_point_to_a_changed_rule_or_parameter(policy):
+    factset = load_factset(EXAMPLES / "2024.yaml")
+    draft = load_policy(POLICIES / "method-2025-draft.yaml")
+    result = diff(evaluate(factset, policy), evaluate(factset, draft))
+    assert {c.clause for c in result.clauses} == {"4.1.2", "4.3.4.8"}
+    assert all(c.because != ["事实不同"] for c in result.clauses)
+    office = next(c for c in result.clauses if c.unit == "office" and c.clause == "4.3.4.8")
+    assert office.delta == Decimal(17)  # 34 information items × (1 − 0.5)
+    for u in result.units:  # a unit's total moves by its section moves
+        assert u.delta["total"] == u.delta["common_score"] + u.delta["annual_score"] + u.delta["daily_score"]
+
+
+def test_diff_under_one_policy_is_zero(policy):
+    factset = load_factset(EXAMPLES / "2024.yaml")
+    result = diff(evaluate(factset, policy), evaluate(factset, policy))
+    assert result.clauses == [] and result.changes == []
+    assert all(not any(u.delta.values()) for u in result.units)
+
+
+def test_diff_cli_formats(tmp_path):
+    for fmt in ("json", "markdown", "html"):
+        out = tmp_path / f"diff.{fmt}"
+        done = subprocess.run([sys.executable, "-m", "evaluator", "diff", str(EXAMPLES / "2024.yaml"),
+                               "--policy", str(POLICIES / "method-2025-draft.yaml"), "--against", str(POLICY),
+                               "--format", fmt, "--output", str(out)], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        text = out.read_text(encoding="utf-8")
+        assert "4.3.4.8" in text
+    data = json.loads((tmp_path / "diff.json").read_text(encoding="utf-8"))
+    assert data["new"]["policy"] == "method-2025-draft" and data["old"]["policy"] == "method-2020"
+    assert "http" not in (tmp_path / "diff.html").read_text(encoding="utf-8")
+
+
+def test_check_policy_finds_a_gap_between_tiers(tmp_path):
+    text = POLICY.read_text(encoding="utf-8").replace("            - participants: {less_than: $large_participants}\n"
+                                                      "            - days: {less_than: $large_days}\n        points: 3\n",
+                                                      "            - participants: {less_than: 59}\n"
+                                                      "            - days: {less_than: $large_days}\n        points: 3\n", 1)
+    path = tmp_path / "gap.yaml"
+    path.write_text(text, encoding="utf-8")
+    found = check_tiers(load_policy(path))
+    gaps = {f.message.split(":")[0] for f in found if f.kind == "gap"}
+    assert {"days = 5、participants = 59", "days = 5.5、participants = 59", "days = 6、participants = 59"} <= gaps
+    assert all("participants = 59" in g for g in gaps)  # only the values between 59 and 60 fall through
+    assert not check_tiers(load_policy(POLICY))
+
+
+def test_check_policy_cli_reports_an_overlap_and_exits_1(tmp_path):
+    text = POLICY.read_text(encoding="utf-8").replace("when: {characters: {at_most: $short_limit}}",
+                                                      "when: {characters: {at_most: 1200}}", 1)
+    path = tmp_path / "overlap.yaml"
+    path.write_text(text, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "evaluator", "check-policy", str(path), "--features", str(ROOT / "features")],
+                          capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "speech-short、speech-medium 同时适用(档次重叠)" in done.stdout
