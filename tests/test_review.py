@@ -102,3 +102,16 @@ def test_cli_commands_run_in_chinese():
     done = subprocess.run([sys.executable, "-m", "evaluator", "explain", str(EXAMPLES / "2024.yaml"), "--unit", "nobody"],
                           capture_output=True, text=True)
     assert done.returncode == 1 and "no unit 'nobody'" in done.stderr
+
+
+def test_batch_mode_scores_every_file_and_reports_the_bad_one(tmp_path):
+    import shutil
+    for name in ("2024.yaml", "small-2024.yaml", "broken-2024.yaml"):
+        shutil.copy(EXAMPLES / name, tmp_path / name)
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "evaluator", "run", str(tmp_path), "--format", "json", "--output", str(out)],
+                          capture_output=True, text=True)
+    assert done.returncode == 1
+    assert sorted(p.name for p in out.iterdir()) == ["2024.result.json", "small-2024.result.json"]
+    assert "broken-2024.yaml:43: fact L-002" in done.stderr
+    assert "2 个事实集已评估,1 个有错误" in done.stdout

@@ -45,12 +45,18 @@ def _evaluate(facts: Path, policy: Optional[Path]) -> Evaluation:
 
 
 @app.command()
-def run(facts: Path = FACTS, policy: Optional[Path] = POLICY,
+def run(facts: list[Path] = typer.Argument(..., help="A fact set (YAML or JSON), or several, or a folder of them."),
+        policy: Optional[Path] = POLICY,
         format: Format = typer.Option(Format.table, "--format", "-f", help="table | json | markdown | html | csv | xlsx"),
         output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report here (atomically)."),
         lang: Lang = typer.Option(Lang.zh, "--lang", help="Labels of the office reports: zh or en.")) -> None:
-    """Score the fact set: scorecard, rank and award eligibility, every point traced to its clause."""
-    ev = _evaluate(facts, policy)
+    """Score the fact set: scorecard, rank and award eligibility, every point traced to its clause.
+
+    Several files or a folder are scored in parallel, each to its own result file."""
+    if len(facts) > 1 or facts[0].is_dir():
+        _run_batch(facts, policy, "json" if format is Format.table else format.value, lang.value, output)
+        return
+    ev = _evaluate(facts[0], policy)
     if format is Format.table:
         from .reports.table import print_scorecard
         print_scorecard(ev, out)
@@ -67,6 +73,27 @@ def run(facts: Path = FACTS, policy: Optional[Path] = POLICY,
         raise EvaluatorError(f"--format {format.value} needs --output FILE")
     else:
         sys.stdout.buffer.write(content)
+
+
+def _run_batch(paths: list[Path], policy: Optional[Path], fmt: str, lang: str, out_dir: Optional[Path]) -> None:
+    from rich.progress import Progress
+
+    from .batch import fact_files, run_batch
+    files = fact_files(paths)
+    if not files:
+        raise EvaluatorError(f"no fact sets (.yaml, .yml, .json) in {', '.join(map(str, paths))}")
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("评估中", total=len(files))
+        outcomes = run_batch(files, policy, fmt, lang, out_dir, lambda _: progress.advance(task))
+    failed = [o for o in outcomes if o.error]
+    for o in outcomes:
+        if o.error:
+            err.print(f"✗ {o.facts}\n{o.error}", markup=False, highlight=False)
+        else:
+            out.print(f"✓ {o.facts} → {o.output}({o.units} 个机构,{o.findings} 条认定)", markup=False)
+    out.print(f"{len(outcomes) - len(failed)} 个事实集已评估,{len(failed)} 个有错误")
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -172,7 +199,9 @@ def check_policy(policy: Path = typer.Argument(..., help="A policy file."),
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # returns the code of a typer.Exit instead of raising it
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except EvaluatorError as exc:
         if isinstance(exc, InputError):
             for problem in exc.problems:
