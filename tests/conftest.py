@@ -11,6 +11,8 @@ POLICY = ROOT / "policies" / "method-2020.yaml"
 EXAMPLES = ROOT / "examples"
 sys.path.insert(0, str(Path(__file__).parent))  # tests import their helpers (oracle, strategies)
 
+pytest_plugins = ["scenario_results"]  # records each scenario's outcome for the living-documentation site
+
 
 @pytest.fixture(scope="session")
 def policy():
