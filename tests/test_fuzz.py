@@ -445,3 +445,73 @@ def test_a_self_referencing_alias_is_a_clean_error(tmp_path):
     path = tmp_path / "self.yaml"
     path.write_text(VALID_HEAD + "  - &a [*a, *a]\n", encoding="utf-8")
     load_refused(path)
+
+
+# --- regressions: inputs the fuzzer found crashing the reader ----------------------------------------
+@pytest.mark.parametrize("suffix, text", [
+    (".yaml", "year: 2024\nunits: []\nfacts:\n  - id: X\n    title: " + "[" * 700 + "]" * 700 + "\n"),
+    (".yaml", "year: 2024\nunits: []\nfacts:\n  - id: X\n    title: " + "{a: " * 700 + "1" + "}" * 700 + "\n"),
+    (".json", '{"year": 2024, "units": [], "facts": [' + "[" * 5000 + "]" * 5000 + "]}"),
+])
+def test_deep_nesting_is_a_clean_error(tmp_path, suffix, text):
+    path = tmp_path / f"deep{suffix}"
+    path.write_text(text, encoding="utf-8")
+    error = load_refused(path)
+    assert any("nested" in p.message or "depth" in p.message for p in error.problems), str(error)
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "---\n", "~\n"])
+def test_an_empty_file_is_a_clean_error(tmp_path, text):
+    path = tmp_path / "empty.yaml"
+    path.write_text(text, encoding="utf-8")
+    load_refused(path)
+
+
+def test_an_impossible_date_is_reported_on_its_fact(tmp_path):
+    path = tmp_path / "date.yaml"
+    path.write_text(VALID_HEAD + "  - id: X-1\n    type: lecture\n    unit: office\n    title: t\n"
+                    "    date: 2024-02-30\n  - id: X-2\n    type: lecture\n    unit: office\n    title: 2024-13-01\n",
+                    encoding="utf-8")
+    error = load_refused(path)
+    assert [(p.fact_id, p.field, p.line) for p in error.problems] == [("X-1", "date", 11)], str(error)
+
+
+@pytest.mark.parametrize("fact", [
+    "  - id: X-1\n    type: [lecture]\n    unit: office\n    title: t\n",
+    "  - id: X-1\n    type: {a: 1}\n    unit: office\n    title: t\n",
+    "  - id: [X-1]\n    type: lecture\n    unit: office\n    title: t\n",
+    "  - id: X-1\n    type: deputy_inspection\n    unit: [office]\n    title: t\n    coordinators: [[office], office]\n",
+])
+def test_a_list_or_mapping_where_a_word_belongs_is_reported(tmp_path, fact):
+    path = tmp_path / "shape.yaml"
+    path.write_text(VALID_HEAD + fact, encoding="utf-8")
+    load_refused(path)
+
+
+def test_a_unit_with_a_number_as_key_is_reported(tmp_path):
+    path = tmp_path / "unitkey.yaml"
+    path.write_text("year: 2024\nunits:\n  - id: office\n    name: 办公厅\n    staff: 3\n    1: x\nfacts: []\n",
+                    encoding="utf-8")
+    error = load_refused(path)  # it used to raise TypeError (keywords must be strings)
+    assert any(p.line in (3, 6) and "1" in p.message for p in error.problems), str(error)
+
+
+@pytest.mark.parametrize("fact, field", [
+    # beyond these the engine receives 1.2345678901234568e+16 (which durable-rules cannot parse),
+    # or a score needs more than the 28 digits of exact decimal arithmetic
+    ("  - id: X-1\n    type: leave\n    unit: office\n    person: p\n    kind: personal\n"
+     "    days: 12345678901234567.5\n", "days"),
+    ("  - id: X-1\n    type: standing_committee_session\n    unit: office\n    session: s\n    days: 1.0e+20\n", "days"),
+    ("  - id: X-1\n    type: lecture\n    unit: office\n    title: t\n    count: 1000000000000000000000000000\n", "count"),
+    ("  - id: X-1\n    type: directors_meeting\n    unit: office\n    session: s\n    errors: 10000000000000000000000000000\n",
+     "errors"),
+    ("  - id: X-1\n    type: innovation_award\n    unit: office\n    title: t\n    points: 1.0e+30\n    decision: d\n",
+     "points"),
+    ("  - id: X-1\n    type: speech_draft\n    unit: office\n    title: t\n    characters: 18446744073709552116\n",
+     "characters"),
+])
+def test_numbers_beyond_any_ledger_are_refused_not_crashed_on(tmp_path, fact, field):
+    path = tmp_path / "big.yaml"
+    path.write_text(VALID_HEAD + fact, encoding="utf-8")
+    error = load_refused(path)
+    assert [(p.fact_id, p.field) for p in error.problems] == [("X-1", field)], str(error)

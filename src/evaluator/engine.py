@@ -137,9 +137,20 @@ class RuleEngine:
         result = _dre.start_action(self._handle)
         while result:
             _, message, state_handle = result
-            self._record(json.loads(message), members, matches, seen)
+            try:
+                self._record(json.loads(message), members, matches, seen)
+            except Exception as exc:  # name the rule and facts: never a bare traceback, never lost work
+                raise EngineError(f"action failed: {self._describe(message)}: {type(exc).__name__}: {exc}") from exc
             following = _dre.complete_and_start_action(self._handle, state_handle)
             result = (None, following, state_handle) if following else None
+
+    def _describe(self, message: str) -> str:
+        try:
+            frames = json.loads(message)
+            return "; ".join(f"rule {self._rules[a].key} on engine facts "
+                             f"{', '.join(str(f.get('id')) for f in fs.values())}" for a, fs in frames.items())
+        except Exception:  # the message itself is what failed: show it as it came
+            return message[:200]
 
     def _record(self, message: dict, members: Mapping[str, list[Any]], matches: list[Match], seen: set[str]) -> None:
         for action, frames in message.items():

@@ -30,17 +30,18 @@ def evaluate(factset: FactSet, policy: CompiledPolicy) -> Evaluation:
         by_unit[fact.unit].append(fact)
     with RuleEngine(policy) as engine:
         matches, seen = engine.run(by_unit)
-    _check_conservation(factset, derived, consumed, seen)
+    _check_conservation(factset, derived, consumed, seen, policy.id)
     names = {u.id: u.name for u in factset.units.values()}
     findings = make_findings(policy, matches, names)
     return Evaluation(factset, policy, derived, findings, build_scorecard(policy, factset.units.values(), findings))
 
 
-def _check_conservation(factset: FactSet, derived: list[DerivedFact], consumed: set[str], seen: set[str]) -> None:
+def _check_conservation(factset: FactSet, derived: list[DerivedFact], consumed: set[str], seen: set[str],
+                        policy_id: str) -> None:
     """Every fact must have been decided by some rule: never a quietly smaller score."""
     lost = [f.id for f in factset.facts if f.id not in consumed and f.id not in seen]
     lost += [d.id for d in derived if d.id not in seen]
     if lost:
         shown = ", ".join(lost[:20]) + (f" and {len(lost) - 20} more" if len(lost) > 20 else "")
-        raise EngineError(f"{len(lost)} fact(s) were matched by no rule of policy {derived and '' or ''}"
-                          f"and would silently earn nothing: {shown}")
+        raise EngineError(f"{len(lost)} fact(s) were matched by no rule of policy {policy_id} and would "
+                          f"silently earn nothing: {shown} (the policy needs a rule, or a silent one, for them)")
