@@ -87,7 +87,7 @@ def credited_units(fact: dict) -> set[str]:
 
 
 # --- order independence -----------------------------------------------------------------------
-@settings(max_examples=200, **COMMON)
+@settings(max_examples=150, **COMMON)
 @given(data=fact_sets(max_units=5, max_facts=40), shuffle=st.randoms(use_true_random=False))
 def test_fact_order_does_not_matter(data, shuffle):
     expected = as_json(run(data))
@@ -223,7 +223,7 @@ def compare_scores(before, after, direction):
             assert (new <= value) if direction < 0 else (new >= value), (uid, section, value, new)
 
 
-@settings(max_examples=250, **COMMON)
+@settings(max_examples=200, **COMMON)
 @given(data=fact_sets(max_units=5, max_facts=40), draw=st.data())
 def test_a_deduction_never_raises_a_score(data, draw):
     fact = added_fact(draw.draw, DEDUCTION_TYPES, data)
@@ -232,7 +232,7 @@ def test_a_deduction_never_raises_a_score(data, draw):
     compare_scores(before, after, -1)
 
 
-@settings(max_examples=250, **COMMON)
+@settings(max_examples=200, **COMMON)
 @given(data=fact_sets(max_units=5, max_facts=40), draw=st.data())
 def test_an_award_never_lowers_a_score(data, draw):
     fact = added_fact(draw.draw, AWARD_TYPES, data)
@@ -254,7 +254,7 @@ def silently_decided(policy, fact: dict) -> bool:
     return bool(matching) and all(r.rule.silent for r in matching)
 
 
-@settings(max_examples=250, **COMMON)
+@settings(max_examples=200, **COMMON)
 @given(data=fact_sets(max_units=6, max_facts=60))
 def test_findings_add_up_and_every_fact_is_accounted_for(data):
     ev = run(data)

@@ -1,6 +1,7 @@
 """The `evaluator` command line."""
 from __future__ import annotations
 
+import signal
 import sys
 from enum import Enum
 from pathlib import Path
@@ -198,6 +199,8 @@ def check_policy(policy: Path = typer.Argument(..., help="A policy file."),
 
 
 def main() -> None:
+    # A terminated run unwinds like an interrupted one, so half-written reports are removed.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
         code = app(standalone_mode=False)  # returns the code of a typer.Exit instead of raising it
         if isinstance(code, int) and code:
