@@ -6,7 +6,7 @@ PYTHON ?= $(shell for p in python3 python3.12 python3.11 python3.10; do \
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup demo test bench clean
+.PHONY: setup browser demo test bench docs clean
 
 $(BIN)/evaluator: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "needs Python 3.10-3.12 (durable-rules 2.0.28 does not import on 3.13)"; exit 1; }
@@ -20,7 +20,13 @@ setup: $(BIN)/evaluator
 demo: setup
 	$(BIN)/evaluator run examples/2024.yaml
 
-test: setup
+# The report and site tests open pages in Debian's chromium (with CJK fonts); install them when missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) ; } || \
+	  echo "chromium is not installed: the browser tests will say they were skipped"
+
+test: setup browser
 	$(BIN)/python -m pytest
 
 bench: setup

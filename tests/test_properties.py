@@ -1,6 +1,7 @@
 """Properties every result must have ("Trustworthy results"), over random valid fact sets.
 
-- order independence: the order of the facts (and of the units) in the file changes nothing;
+- order independence: the order of the facts in the file changes nothing; the order of the
+  units only orders units that share a rank (scorecard.py lists ties in file order);
 - repeatability: the same input gives byte-identical JSON, in one process and in another
   process (with a different hash seed, so set-order accidents show);
 - additivity: a unit's findings depend only on the facts that concern it (its own facts and
@@ -22,7 +23,6 @@ from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

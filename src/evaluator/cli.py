@@ -198,6 +198,27 @@ def check_policy(policy: Path = typer.Argument(..., help="A policy file."),
     out.print("no tier gaps or overlaps" + ("; every clause has a scenario" if folder else ""))
 
 
+@app.command()
+def docs(features: Path = typer.Option(Path("features"), "--features", help="The Chinese features folder."),
+         results: Optional[Path] = typer.Option(None, "--results", help="Scenario outcomes from the test run "
+                                                "(default build/scenario-results.json if present)."),
+         output: Path = typer.Option(Path("build/site"), "--output", "-o", help="The site's folder."),
+         policy: Optional[Path] = typer.Option(None, "--policy", help="A policy file; by default the one in force this year.")) -> None:
+    """The living-documentation site: the method's wording, rulings and scenarios with their outcomes, clause by clause."""
+    import datetime
+
+    from .policy import load_policy
+    from .site import build_site
+    if results is None:
+        default = Path("build/scenario-results.json")
+        results = default if default.is_file() else None
+        if results is None:
+            err.print(f"no {default}: every scenario is shown as 未运行 (run `python -m pytest tests/test_features.py` first)")
+    compiled = load_policy(policy) if policy else choose_policy(datetime.date.today().year, None, None)
+    pages = build_site(compiled, features, results, output)
+    out.print(str(pages[0]), markup=False)
+
+
 def main() -> None:
     # A terminated run unwinds like an interrupted one, so half-written reports are removed.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))

@@ -97,7 +97,12 @@ def _and(terms: list[dict]) -> dict:
 def engine_value(value: Any) -> Any:
     """A value as the engine must see it: numbers as int or plain float, never Decimal."""
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+        if value == value.to_integral_value():
+            return int(value)
+        number = float(value)
+        if "e" in repr(number):  # durable-rules cannot read exponent notation (1e+17, 1e-07)
+            raise ValueError(f"{value} cannot be given to the rules engine exactly")
+        return number
     return value
 
 

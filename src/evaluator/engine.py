@@ -96,7 +96,10 @@ class RuleEngine:
         return matches, seen
 
     def _run_unit(self, unit: str, facts: Sequence[Any], matches: list[Match], seen: set[str]) -> None:
-        groups = self._group(facts)
+        try:
+            groups = self._group(facts)
+        except ValueError as exc:
+            raise EngineError(f"unit {unit}: {exc}") from None
         if not groups:
             return
         batch = [dict(projection, id=engine_id, sid=unit)
@@ -108,11 +111,19 @@ class RuleEngine:
                 raise EngineError(f"durable-rules took two facts of unit {unit} for one (identity clash)")
             self._drain(members, matches, seen)
         except EngineError:
+            self._forget(unit)
             raise
         except Exception as exc:
+            self._forget(unit)
             raise EngineError(f"durable-rules failed on unit {unit}: {exc}") from exc
-        finally:
+        _dre.delete_state(self._handle, unit)
+
+    def _forget(self, unit: str) -> None:
+        """Delete a failed unit's state without hiding the error that stopped it."""
+        try:
             _dre.delete_state(self._handle, unit)
+        except Exception:  # the ruleset is deleted with the engine anyway
+            pass
 
     def _group(self, facts: Iterable[Any]) -> list[tuple[dict, list[Any]]]:
         """Facts identical in every field the rules read become one engine fact."""
@@ -126,7 +137,10 @@ class RuleEngine:
             for name in names:
                 value = values.get(name)
                 if value is not None:
-                    projection[name] = engine_value(value)
+                    try:
+                        projection[name] = engine_value(value)
+                    except ValueError as exc:
+                        raise ValueError(f"fact {fact.id}, field '{name}': {exc}") from None
             key = tuple(projection.items())
             if key not in groups:
                 groups[key] = (projection, [])

@@ -17,7 +17,8 @@ def to_dict(ev: Evaluation) -> dict[str, Any]:
         "units": [
             {"unit": s.unit, "name": s.name, "staff": s.staff,
              "common_deductions": s.common_deductions, "common_score": s.common_score,
-             "annual_missed": s.annual_missed, "annual_score": s.annual_score,
+             "annual_missed": s.annual_missed, "annual_deductions": s.annual_deductions,
+             "annual_score": s.annual_score,
              "daily_points": s.daily_points, "daily_score": s.daily_score,
              "total": s.total, "rank": s.rank, "eligible": s.eligible,
              "ineligible_because": s.ineligible_because}

@@ -17,7 +17,8 @@ from ..conditions import NUMERIC_OPS, Condition
 from ..numbers import plain
 from .load import CompiledPolicy, CompiledRule
 
-STEPS = (Decimal(-1), Decimal("-0.5"), Decimal(0), Decimal("0.5"), Decimal(1))
+HALF = Decimal(1) / 2
+STEPS = (-1 * Decimal(1), -HALF, Decimal(0), HALF, Decimal(1))  # around each threshold, in half steps
 
 
 @dataclass(frozen=True)

@@ -126,6 +126,16 @@ def _matrix(ws: Worksheet, ev: Evaluation, t: dict[str, str]) -> None:
     ws.row_dimensions[2].height = 45
 
 
+def _run_record(ws: Worksheet, ev: Evaluation) -> None:
+    """What produced this workbook: evaluator version, policy and fact set with their sha256, time."""
+    from ..result import run_record
+    for row, (key, value) in enumerate(run_record(ev).items(), start=1):
+        ws.cell(row=row, column=1, value=key).font = HEADER_FONT
+        ws.cell(row=row, column=2, value=str(value))
+    ws.column_dimensions["A"].width = 16
+    ws.column_dimensions["B"].width = 70
+
+
 def render(ev: Evaluation, lang: str = "zh") -> bytes:
     t = labels(lang)
     wb = Workbook()
@@ -134,6 +144,7 @@ def render(ev: Evaluation, lang: str = "zh") -> bytes:
     _scorecard(scorecard, ev, t)
     _findings(wb.create_sheet(t["sheet_findings"]), ev, t)
     _matrix(wb.create_sheet(t["sheet_matrix"]), ev, t)
+    _run_record(wb.create_sheet("运行记录" if lang == "zh" else "Run"), ev)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

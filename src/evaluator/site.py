@@ -1,0 +1,602 @@
+"""The living-documentation site: the method, its rulings and the Chinese scenarios, clause by clause.
+
+`build_site` reads the features with the Gherkin parser (keeping the AST: descriptions, data
+tables, doc strings, Examples tables with their tags), groups the scenarios by their
+`@clause-<id>` tags, marks every scenario and outline row with its outcome from the results
+file that tests/scenario_results.py writes, and renders a self-contained site: index.html
+plus one page per section of the method (and other.html for scenarios that name no clause of
+the policy). Inline CSS only; no scripts, no external links, fonts or images.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterable
+
+import jinja2
+from markupsafe import Markup, escape
+
+from . import __version__
+from .conditions import OPERATORS
+from .errors import UsageError
+from .numbers import plain, signed
+from .output import write_atomically
+from .policy import CompiledPolicy
+from .policy.model import Clause, Rule
+
+CLAUSE_TAG = "@clause-"
+RULING_TAG = "@ruling-"
+OTHER_PAGE = "other.html"
+STATUS_LABELS = {"passed": "通过", "failed": "失败", "skipped": "跳过", "mixed": "部分运行", None: "未运行"}
+
+
+# --- the features, as read ---------------------------------------------------------------------
+@dataclass
+class Step:
+    keyword: str
+    text: str
+    table: list[list[str]] | None = None
+    doc_string: str | None = None
+    media_type: str | None = None
+
+
+@dataclass
+class Case:
+    """One test of a scenario: the scenario itself, or one row of an outline's Examples."""
+    values: list[str]
+    status: str | None = None          # passed | failed | skipped | None (not run)
+    message: str = ""
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+@dataclass
+class ExamplesTable:
+    keyword: str
+    name: str
+    description: str
+    tags: list[str]
+    header: list[str]
+    rows: list[Case]
+
+
+@dataclass
+class Scenario:
+    feature: "Feature"
+    keyword: str
+    name: str
+    description: str
+    line: int
+    tags: list[str]                    # its own tags
+    inherited: list[str]               # the feature's and the rule's
+    rule: str | None
+    background: list[Step]
+    steps: list[Step]
+    examples: list[ExamplesTable]
+    single: Case | None = None         # a scenario without Examples is one case
+    anchor: str = ""
+
+    @property
+    def all_tags(self) -> list[str]:
+        tags = [*self.inherited, *self.tags]
+        for ex in self.examples:
+            tags += ex.tags
+        return list(dict.fromkeys(tags))
+
+    @property
+    def clauses(self) -> list[str]:
+        return [t.removeprefix(CLAUSE_TAG) for t in self.all_tags if t.startswith(CLAUSE_TAG)]
+
+    @property
+    def rulings(self) -> list[str]:
+        return [t.removeprefix(RULING_TAG) for t in self.all_tags if t.startswith(RULING_TAG)]
+
+    @property
+    def cases(self) -> list[Case]:
+        if self.examples:
+            return [row for ex in self.examples for row in ex.rows]
+        return [self.single] if self.single else []
+
+    @property
+    def status(self) -> str | None:
+        return overall(self.cases)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def source(self) -> str:
+        return f"{self.feature.path}:{self.line}"
+
+
+@dataclass
+class Feature:
+    path: str                          # relative to the features folder
+    name: str
+    keyword: str
+    description: str
+    tags: list[str]
+    background: list[Step]
+    scenarios: list[Scenario] = field(default_factory=list)
+
+    @property
+    def stem_number(self) -> str:
+        """`4.3.1` of `4.3.1-依法履职.feature` (the layout of features/), else ''."""
+        head = Path(self.path).stem.split("-", 1)[0]
+        return head if re.fullmatch(r"\d+(\.\d+)*", head) else ""
+
+    @property
+    def cases(self) -> list[Case]:
+        return [c for s in self.scenarios for c in s.cases]
+
+
+def overall(cases: Iterable[Case]) -> str | None:
+    statuses = {c.status for c in cases}
+    if not statuses:
+        return None
+    if "failed" in statuses:
+        return "failed"
+    if len(statuses) == 1:
+        return next(iter(statuses))
+    return "mixed"
+
+
+def _steps(node: dict[str, Any]) -> list[Step]:
+    steps = []
+    for s in node.get("steps", []):
+        table = [[c["value"] for c in row["cells"]] for row in s["dataTable"]["rows"]] if s.get("dataTable") else None
+        doc = s.get("docString")
+        steps.append(Step(s["keyword"].strip(), s["text"], table,
+                          doc["content"] if doc else None, (doc.get("mediaType") or None) if doc else None))
+    return steps
+
+
+def _tags(node: dict[str, Any]) -> list[str]:
+    return [t["name"] for t in node.get("tags", [])]
+
+
+def _description(node: dict[str, Any]) -> str:
+    lines = (node.get("description") or "").splitlines()
+    return "\n".join(line.strip() for line in lines).strip()
+
+
+def read_features(folder: Path) -> list[Feature]:
+    """Every *.feature under `folder`, parsed with the official Gherkin parser, in file-name order."""
+    from gherkin.errors import ParserError
+    from gherkin.parser import Parser
+    features = []
+    for number, path in enumerate(sorted(folder.rglob("*.feature"))):
+        try:
+            document = Parser().parse(path.read_text(encoding="utf-8"))
+        except ParserError as exc:
+            raise UsageError(f"{path}: {exc}") from None
+        node = document.get("feature")
+        if not node:
+            continue
+        background: list[Step] = []
+        feature = Feature(path.relative_to(folder).as_posix(), node["name"], node["keyword"],
+                          _description(node), _tags(node), background)
+        _children(feature, node["children"], background, list(feature.tags), None, number)
+        features.append(feature)
+    return features
+
+
+def _children(feature: Feature, children: list[dict[str, Any]], background: list[Step], inherited: list[str],
+              rule: str | None, number: int) -> None:
+    background = list(background)
+    for child in children:
+        if "background" in child:
+            background += _steps(child["background"])
+            if rule is None:
+                feature.background[:] = background
+        elif "rule" in child:
+            node = child["rule"]
+            _children(feature, node["children"], background, inherited + _tags(node), node["name"], number)
+        elif "scenario" in child:
+            node = child["scenario"]
+            examples = [ExamplesTable(ex["keyword"], ex["name"], _description(ex), _tags(ex),
+                                      [c["value"] for c in ex["tableHeader"]["cells"]] if ex.get("tableHeader") else [],
+                                      [Case([c["value"] for c in row["cells"]]) for row in ex.get("tableBody", [])])
+                        for ex in node.get("examples", [])]
+            line = node["location"]["line"]
+            scenario = Scenario(feature, node["keyword"], node["name"], _description(node), line, _tags(node),
+                                list(inherited), rule, background, _steps(node), examples,
+                                None if examples else Case([]), anchor=f"f{number}-{line}")
+            feature.scenarios.append(scenario)
+
+
+# --- the results of the last test run ----------------------------------------------------------
+@dataclass
+class Results:
+    path: Path | None = None
+    generated: str = ""                # when the tests ran, as shown
+    pytest: str = ""
+    records: dict[tuple, dict[str, Any]] = field(default_factory=dict)
+    matched: set[tuple] = field(default_factory=set)
+
+    @property
+    def available(self) -> bool:
+        return self.path is not None
+
+    @property
+    def unmatched(self) -> int:
+        return len(set(self.records) - self.matched)
+
+    def mark(self, feature: str, scenario: str, case: Case, header: list[str] | None) -> None:
+        key = _key(feature, scenario, dict(zip(header, case.values)) if header is not None else None)
+        record = self.records.get(key)
+        if record is not None:
+            self.matched.add(key)
+            case.status = record.get("outcome")
+            case.message = record.get("message") or ""
+
+
+def _key(feature: str, scenario: str, example: dict[str, str] | None) -> tuple:
+    return (feature, scenario, tuple(sorted(example.items())) if example else ())
+
+
+def read_results(path: Path | None) -> Results:
+    if path is None:
+        return Results()
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        records = {_key(r["feature"], r["scenario"], r.get("example")): r for r in document["scenarios"]}
+    except FileNotFoundError:
+        raise UsageError(f"no results file {path}: run the features first "
+                         "(python -m pytest tests/test_features.py) or leave out --results") from None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise UsageError(f"{path} is not a scenario results file (tests/scenario_results.py writes one): {exc}") from None
+    generated = document.get("generated")
+    when = dt.datetime.fromisoformat(generated) if generated else dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone()
+    shown = when.strftime("%Y-%m-%d %H:%M") + (f" (UTC{when.strftime('%z')[:3]}:{when.strftime('%z')[3:]})" if when.tzinfo else "")
+    return Results(path, shown, str(document.get("pytest", "")), records)
+
+
+# --- the policy, as shown ----------------------------------------------------------------------
+@dataclass
+class Tally:
+    scenarios: int = 0
+    cases: int = 0
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    not_run: int = 0
+
+    def add(self, scenario: Scenario) -> None:
+        self.scenarios += 1
+        for case in scenario.cases:
+            self.cases += 1
+            if case.status == "passed":
+                self.passed += 1
+            elif case.status == "failed":
+                self.failed += 1
+            elif case.status == "skipped":
+                self.skipped += 1
+            else:
+                self.not_run += 1
+
+    @property
+    def status(self) -> str | None:
+        if not self.cases:
+            return "none"
+        if self.failed:
+            return "failed"
+        if self.passed == self.cases:
+            return "passed"
+        if self.not_run == self.cases:
+            return None
+        return "mixed"
+
+
+@dataclass
+class ClauseView:
+    clause: Clause
+    page: str
+    parameters: list[dict[str, str]]
+    rules: list[dict[str, str]]
+    rulings: list[str]
+    scenarios: list[Scenario]
+    tally: Tally
+    by_feature: dict[str, int]
+
+    @property
+    def id(self) -> str:
+        return self.clause.id
+
+    @property
+    def anchor(self) -> str:
+        return f"clause-{self.clause.id}"
+
+
+@dataclass
+class Part:
+    id: str
+    title: str
+    feature: Feature | None
+    clauses: list[ClauseView]
+
+
+@dataclass
+class SectionView:
+    key: str
+    page: str
+    number: str
+    title: str
+    facts: list[str]                   # full marks, floor, per staff ...
+    rulings: list[str]
+    feature: Feature | None
+    parts: list[Part]
+    tally: Tally
+
+    @property
+    def clauses(self) -> list[ClauseView]:
+        return [c for p in self.parts for c in p.clauses]
+
+
+def _number(value: Any, parameters: dict[str, Any]) -> str:
+    if isinstance(value, str) and value.startswith("$"):
+        p = parameters.get(value[1:])
+        return f"{plain(p.value)}(参数 {value[1:]})" if p is not None else value
+    return plain(value) if isinstance(value, (Decimal, int, float)) else str(value)
+
+
+def _points(value: Any, parameters: dict[str, Any]) -> str:
+    if isinstance(value, str) and value.startswith("$"):
+        p = parameters.get(value[1:])
+        return f"{signed(p.value)}(参数 {value[1:]})" if p is not None else value
+    return signed(Decimal(value))
+
+
+def _field(policy: CompiledPolicy, name: str) -> str:
+    return policy.policy.labels.fields.get(name, name)
+
+
+def _type(policy: CompiledPolicy, fact: str) -> str:
+    """The Chinese name of a fact type, or of a derived fact (个人全年计入请假天数)."""
+    if fact in policy.policy.labels.types:
+        return policy.policy.labels.types[fact]
+    return next((d.title for d in policy.policy.derivations if d.type == fact), fact)
+
+
+def _value(policy: CompiledPolicy, fact: str, name: str, value: Any, parameters: dict[str, Any]) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, (list, tuple)):
+        return "、".join(_value(policy, fact, name, v, parameters) for v in value)
+    if isinstance(value, str) and not value.startswith("$"):
+        return str(policy.label(fact, name, value))
+    return _number(value, parameters)
+
+
+def _conditions(policy: CompiledPolicy, fact: str, when: dict[str, Any], parameters: dict[str, Any]) -> str:
+    parts = []
+    for name, test in when.items():
+        if name == "any" and isinstance(test, list):
+            parts.append("或".join(f"({_conditions(policy, fact, alt, parameters)})" for alt in test))
+            continue
+        tests = test if isinstance(test, dict) else {"equals": test}
+        for op, value in tests.items():
+            words = OPERATORS[op][2] if op in OPERATORS else op
+            if op == "present":
+                parts.append(f"{_field(policy, name)}{'已填写' if value else '未填写'}")
+            else:
+                parts.append(f"{_field(policy, name)}{words} {_value(policy, fact, name, value, parameters)}")
+    return ";".join(parts)
+
+
+def _per(policy: CompiledPolicy, per: Any, parameters: dict[str, Any]) -> str:
+    if isinstance(per, dict):
+        if "excess" in per:
+            return f"{_field(policy, per['excess'])}超过 {_number(per.get('over'), parameters)} 的部分"
+        if "size_of" in per:
+            return f"{_field(policy, per['size_of'])}的项数"
+        return json.dumps(per, ensure_ascii=False, default=str)
+    return f"按{_field(policy, per)}"
+
+
+def _credit(policy: CompiledPolicy, credit: str) -> str:
+    return "本机构" if credit == "unit" else f"{_field(policy, credit)}"
+
+
+def _rule_row(policy: CompiledPolicy, clause: Clause, rule: Rule) -> dict[str, str]:
+    params = clause.parameters
+    notes = []
+    if rule.replaces:
+        notes.append(f"取代 {rule.replaces}")
+    if rule.disqualifies:
+        notes.append("取消评优资格")
+    if rule.silent:
+        notes.append("只作判定,不写认定")
+    return {
+        "id": rule.id, "title": rule.title,
+        "fact": _type(policy, rule.fact), "fact_id": rule.fact,
+        "when": _conditions(policy, rule.fact, rule.when, params),
+        "joins": ";".join(f"同{'、'.join(_field(policy, s) for s in j.same)}的"
+                          f"{_type(policy, j.fact)}"
+                          + (f"({_conditions(policy, j.fact, j.when, params)})" if j.when else "")
+                          for j in rule.joins.values()),
+        "points": _points(rule.points, params),
+        "per": _per(policy, rule.per, params),
+        "credit": _credit(policy, rule.credit),
+        "rulings": "、".join(rule.rulings),
+        "notes": ",".join(notes),
+    }
+
+
+def _part_of(clause_id: str, section_number: str) -> str | None:
+    """4.3.1 for clause 4.3.1.1 in section 4.3; None when the clause sits right under its section."""
+    parts, depth = clause_id.split("."), len(section_number.split("."))
+    return ".".join(parts[:depth + 1]) if len(parts) >= depth + 2 else None
+
+
+# --- the site ----------------------------------------------------------------------------------
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("evaluator", "templates/site"),
+        autoescape=True, undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["placeholders"] = _placeholders
+    env.filters["status_class"] = lambda s: s or "not-run"
+    return env
+
+
+def _placeholders(text: str) -> Markup:
+    """Step text with the outline's <参数> marked up."""
+    out = []
+    for piece in re.split(r"(<[^<>\s][^<>]*>)", text):
+        if piece.startswith("<") and piece.endswith(">") and len(piece) > 2:
+            out.append(Markup('<span class="param">{}</span>').format(piece))
+        else:
+            out.append(escape(piece))
+    return Markup("").join(out)
+
+
+def build_site(policy: CompiledPolicy, features: Path, results: Path | None, out: Path) -> list[Path]:
+    """Render the site into `out`; returns the pages written, index.html first."""
+    features = Path(features)
+    if not features.is_dir():
+        raise UsageError(f"no features folder {features}")
+    docs = read_features(features)
+    outcome = read_results(Path(results) if results is not None else None)
+    for feature in docs:
+        for s in feature.scenarios:
+            if s.examples:
+                for ex in s.examples:
+                    for row in ex.rows:
+                        outcome.mark(feature.path, s.name, row, ex.header)
+            elif s.single:
+                outcome.mark(feature.path, s.name, s.single, None)
+
+    p = policy.policy
+    sections_of = {key: f"{key}.html" for key in p.sections}
+    scenarios_by_clause: dict[str, list[Scenario]] = defaultdict(list)
+    loose: list[Scenario] = []          # no clause of this policy
+    unknown: dict[str, list[Scenario]] = defaultdict(list)
+    for feature in docs:
+        for s in feature.scenarios:
+            known = [c for c in s.clauses if c in policy.clauses]
+            for c in s.clauses:
+                if c not in policy.clauses:
+                    unknown[c].append(s)
+            for c in known:
+                scenarios_by_clause[c].append(s)
+            if not known:
+                loose.append(s)
+
+    ruling_text = {rid: r for rid, r in p.rulings.items()}
+    clause_views: dict[str, ClauseView] = {}
+    for clause in p.clauses:
+        cited = list(dict.fromkeys([*clause.rulings, *(r for rule in clause.rules for r in rule.rulings)]))
+        tally = Tally()
+        by_feature: dict[str, int] = defaultdict(int)
+        for s in scenarios_by_clause[clause.id]:
+            tally.add(s)
+            by_feature[s.feature.path] += 1
+        clause_views[clause.id] = ClauseView(
+            clause, sections_of.get(clause.section, ""),
+            [{"name": n, "value": plain(prm.value), "unit": prm.unit, "text": prm.text}
+             for n, prm in clause.parameters.items()],
+            [_rule_row(policy, clause, r) for r in clause.rules],
+            [r for r in cited if r in ruling_text], scenarios_by_clause[clause.id], tally, dict(by_feature))
+
+    by_number = {f.stem_number: f for f in docs if f.stem_number}
+    sections: list[SectionView] = []
+    for key, section in p.sections.items():
+        parts: dict[str | None, Part] = {}
+        for clause in p.clauses:
+            if clause.section != key:
+                continue
+            part_id = _part_of(clause.id, section.clause)
+            if part_id not in parts:
+                feature = by_number.get(part_id) if part_id else None
+                parts[part_id] = Part(part_id or "", feature.name if feature else (part_id or ""), feature, [])
+            parts[part_id].clauses.append(clause_views[clause.id])
+        facts = []
+        if section.full_marks is not None:
+            facts.append(f"满分 {plain(section.full_marks)} 分")
+        if section.floor is not None:
+            facts.append(f"最低 {plain(section.floor)} 分")
+        if section.per_staff:
+            facts.append("累计积分 ÷ 实际工作人员人数")
+        if section.round_places is not None:
+            facts.append(f"四舍五入保留 {section.round_places} 位小数")
+        tally = Tally()
+        seen = set()
+        for part in parts.values():
+            for cv in part.clauses:
+                for s in cv.scenarios:
+                    if id(s) not in seen:
+                        seen.add(id(s))
+                        tally.add(s)
+        sections.append(SectionView(key, sections_of[key], section.clause, section.title, facts,
+                                    [r for r in section.rulings if r in ruling_text],
+                                    by_number.get(section.clause), list(parts.values()), tally))
+
+    # rulings: who cites them
+    cited_by: dict[str, dict[str, Any]] = {rid: {"clauses": [], "sections": [], "other": [], "scenarios": 0}
+                                           for rid in p.rulings}
+    for cv in clause_views.values():
+        for rid in cv.rulings:
+            cited_by[rid]["clauses"].append(cv)
+    for sv in sections:
+        for rid in sv.rulings:
+            cited_by[rid]["sections"].append(sv)
+    for rid in p.awards.rulings:
+        if rid in cited_by:
+            cited_by[rid]["other"].append("评优")
+    for d in p.derivations:
+        for rid in d.rulings:
+            if rid in cited_by:
+                cited_by[rid]["other"].append(d.title)
+    all_scenarios = [s for f in docs for s in f.scenarios]
+    for s in all_scenarios:
+        for rid in set(s.rulings):
+            if rid in cited_by:
+                cited_by[rid]["scenarios"] += 1
+
+    total = Tally()
+    for s in all_scenarios:
+        total.add(s)
+    feature_rows = []
+    for f in docs:
+        t = Tally()
+        for s in f.scenarios:
+            t.add(s)
+        feature_rows.append((f, t))
+
+    pages = [{"file": sv.page, "title": f"{sv.number} {sv.title}"} for sv in sections]
+    other_page = bool(loose or unknown)
+    if other_page:
+        pages.append({"file": OTHER_PAGE, "title": "其他场景"})
+    common = {
+        "policy": p, "policy_id": policy.id, "sha": policy.sha256[:12], "version": __version__,
+        "pages": pages, "results": outcome, "total": total, "ruling_text": ruling_text,
+        "features_count": len(docs), "status_labels": STATUS_LABELS,
+        "clause_pages": {cid: cv.page for cid, cv in clause_views.items()},
+    }
+    env = _environment()
+    out = Path(out)
+    written: list[Path] = []
+
+    def write(name: str, template: str, **context: Any) -> None:
+        html = env.get_template(template).render(**common, **context, current=name)
+        write_atomically(out / name, html)
+        (out / name).chmod(0o644)  # a page to be served or shared, not a private temporary file
+        written.append(out / name)
+
+    write("index.html", "index.html.j2", sections=sections, clauses=list(clause_views.values()),
+          features=feature_rows, cited_by=cited_by, other_page=other_page,
+          loose_count=len(loose), unknown=unknown)
+    for sv in sections:
+        write(sv.page, "section.html.j2", section=sv, loose=[], unknown={})
+    if other_page:
+        write(OTHER_PAGE, "section.html.j2", section=None, loose=loose, unknown=dict(unknown))
+    return written
