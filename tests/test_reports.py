@@ -149,7 +149,9 @@ def workbook(ev):
 
 
 def test_xlsx_sheets_and_layout(workbook):
-    assert workbook.sheetnames == ["总表", "明细", "矩阵"]
+    assert workbook.sheetnames == ["总表", "明细", "矩阵", "运行记录"]
+    record = {row[0].value: row[1].value for row in workbook["运行记录"].iter_rows()}
+    assert record["policy_id"] == "method-2020" and len(record["facts_sha256"]) == 64
     card, findings, grid = (workbook[n] for n in workbook.sheetnames)
     assert card.freeze_panes == "D2" and findings.freeze_panes == "C2" and grid.freeze_panes == "D3"
     assert [c.value for c in card[1]][:4] == ["排名", "单位代码", "单位名称", "实有人数"]
@@ -214,7 +216,7 @@ def test_xlsx_matrix_equals_the_json_findings(workbook, result, sums, ev):
 
 def test_xlsx_in_english(ev):
     wb = openpyxl.load_workbook(io.BytesIO(xlsx.render(ev, "en")))
-    assert wb.sheetnames == ["Scorecard", "Findings", "Matrix"]
+    assert wb.sheetnames == ["Scorecard", "Findings", "Matrix", "Run"]
     assert [c.value for c in wb["Scorecard"][1]][:3] == ["Rank", "Unit id", "Unit"]
     assert "Points" in [c.value for c in wb["Findings"][1]]
 
