@@ -29,6 +29,11 @@ browser:
 test: setup browser
 	$(BIN)/python -m pytest
 
+# The living-documentation site: run the scenarios (failures are shown on the site), then render.
+docs: setup
+	-$(BIN)/python -m pytest tests/test_features.py -q
+	$(BIN)/evaluator docs
+
 bench: setup
 	$(BIN)/python benchmarks/run.py
 

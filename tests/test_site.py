@@ -219,7 +219,7 @@ def test_pass_and_fail_marks_render(site, bare_site):
     single = html.split(f"{SINGLE[1]}</span>", 1)[1].split("</article>", 1)[0]
     assert '<span class="badge st-passed">通过</span>' in single.replace("\n", "")
     index = page(site, "index.html")
-    assert '<span class="badge st-failed">失败 1</span>' in index
+    assert '<span class="badge st-failed">失败 1</span>' in index and '<span class="badge st-none">失败 0</span>' in page(bare_site, "index.html")
     assert '<span class="badge st-passed">通过 2</span>' in index
 
     bare = page(bare_site, "index.html")
@@ -422,6 +422,6 @@ def test_the_daily_work_page_in_a_headless_browser(site, policy, tmp_path):
     assert first.id in heading["text"] and first.title in heading["text"]
     assert probe["wording"]["visible"] and first.text.strip()[:20] in probe["wording"]["text"]
     assert probe["examples"]["visible"] and probe["examples"]["width"] > 100 and probe["example_rows"] > 0
-    assert probe["closed_background"] is None or not probe["closed_background"]["visible"]
+    assert probe["closed_background"] is not None and not probe["closed_background"]["visible"], "a closed 背景 hides its steps"
     assert probe["overflow"] <= 0, "the page scrolls sideways at 1280 px"
     assert "Noto Sans CJK SC" in probe["font"]
