@@ -12,8 +12,6 @@ import io
 import json
 import os
 import re
-import struct
-import subprocess
 from collections import defaultdict
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -21,6 +19,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from browser import CHROMIUM, chromium, png_size
 
 from evaluator.evaluate import evaluate
 from evaluator.factset import load_factset
@@ -32,7 +31,6 @@ from evaluator.result import to_json
 
 ROOT = Path(__file__).resolve().parents[1]
 FACTS = ROOT / "examples" / "2024.yaml"
-CHROMIUM = Path("/usr/bin/chromium")
 CENT = Decimal("0.01")
 OPENED = "petitions"   # the unit whose drill-down the browser test opens
 
@@ -368,23 +366,6 @@ PROBE = """
 """
 
 
-def _chromium(*args: str, tmp: Path) -> subprocess.CompletedProcess:
-    profile = tmp / "chromium-profile"
-    profile.mkdir(exist_ok=True)
-    command = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               f"--user-data-dir={profile}", *args]
-    done = subprocess.run(command, capture_output=True, timeout=180, env={**os.environ, "HOME": str(tmp)})
-    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")[-2000:]
-    return done
-
-
-def _png_size(path: Path) -> tuple[int, int]:
-    head = path.read_bytes()[:24]
-    assert head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR", "not a PNG"
-    return struct.unpack(">II", head[16:24])
-
-
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium "
                     "(apt-get install chromium); the browser check of the HTML report needs it")
 def test_html_report_in_a_headless_browser(ev, result, tmp_path):
@@ -397,15 +378,15 @@ def test_html_report_in_a_headless_browser(ev, result, tmp_path):
         shot = tmp_path / "report.png"
     shot.unlink(missing_ok=True)
 
-    _chromium(f"--screenshot={shot}", "--window-size=1280,2000", page.as_uri(), tmp=tmp_path)
+    chromium(f"--screenshot={shot}", "--window-size=1280,2000", page.as_uri(), tmp=tmp_path)
     assert shot.exists(), "no screenshot written"
     assert shot.stat().st_size > 20_000, "the screenshot is near-blank"
-    assert _png_size(shot) == (1280, 2000)
+    assert png_size(shot) == (1280, 2000)
 
     # The same page with a probe that reports what the browser laid out and shows.
     probed = tmp_path / "probed.html"
     probed.write_text(page.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"), encoding="utf-8")
-    dom = _chromium("--dump-dom", "--window-size=1280,2000", probed.as_uri(), tmp=tmp_path).stdout.decode("utf-8")
+    dom = chromium("--dump-dom", "--window-size=1280,2000", probed.as_uri(), tmp=tmp_path).stdout.decode("utf-8")
     match = re.search(r'<pre id="probe">(.*?)</pre>', dom, re.S)
     assert match, "the probe did not run"
     probe = json.loads(_unescape(match.group(1)))

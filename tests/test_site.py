@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import struct
 import subprocess
 import sys
 import textwrap
@@ -19,13 +18,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from browser import CHROMIUM, chromium, png_size
 from markupsafe import escape
 
 from evaluator.site import build_site, read_features
 
 ROOT = Path(__file__).resolve().parents[1]
 FEATURES = ROOT / "features"
-CHROMIUM = Path("/usr/bin/chromium")
 SECTION_PAGES = {"common": "common.html", "annual": "annual.html", "daily": "daily.html"}
 
 # Scenarios the fake results file marks (from features/4.1-共性工作指标.feature).
@@ -367,23 +366,6 @@ PROBE = """<pre id="probe"></pre><script>
 </script>"""
 
 
-def _chromium(*args: str, tmp: Path) -> subprocess.CompletedProcess:
-    profile = tmp / "chromium-profile"
-    profile.mkdir(exist_ok=True)
-    command = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               "--hide-scrollbars", f"--user-data-dir={profile}", "--window-size=1280,2000", *args]
-    done = subprocess.run(command, capture_output=True, timeout=180, env={**os.environ, "HOME": str(tmp)})
-    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")[-2000:]
-    return done
-
-
-def _png_size(path: Path) -> tuple[int, int]:
-    head = path.read_bytes()[:24]
-    assert head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR", "not a PNG"
-    return struct.unpack(">II", head[16:24])
-
-
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium "
                     "(apt-get install chromium); the browser check of the living-documentation site needs it")
 def test_the_daily_work_page_in_a_headless_browser(site, policy, tmp_path):
@@ -399,12 +381,12 @@ def test_the_daily_work_page_in_a_headless_browser(site, policy, tmp_path):
     shot.unlink(missing_ok=True)
     daily = site / "daily.html"
 
-    _chromium(f"--screenshot={shot}", daily.as_uri(), tmp=tmp_path)
+    chromium("--hide-scrollbars", "--window-size=1280,2000", f"--screenshot={shot}", daily.as_uri(), tmp=tmp_path)
     assert shot.exists(), "no screenshot written"
     assert shot.stat().st_size > 20_000, "the screenshot is near-blank"
-    assert _png_size(shot) == (1280, 2000)
+    assert png_size(shot) == (1280, 2000)
 
-    dom = _chromium("--dump-dom", daily.as_uri(), tmp=tmp_path).stdout.decode("utf-8")
+    dom = chromium("--hide-scrollbars", "--window-size=1280,2000", "--dump-dom", daily.as_uri(), tmp=tmp_path).stdout.decode("utf-8")
     first = next(c for c in policy.policy.clauses if c.section == "daily")
     assert f'<section class="clause" id="clause-{first.id}">' in dom
     assert re.search(rf'<h3><span class="cid">{re.escape(first.id)}</span>{re.escape(first.title)}</h3>', dom)
@@ -413,7 +395,7 @@ def test_the_daily_work_page_in_a_headless_browser(site, policy, tmp_path):
     # A copy with a probe: what the browser laid out and shows.
     probed = tmp_path / "probed.html"
     probed.write_text(daily.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"), encoding="utf-8")
-    dom = _chromium("--dump-dom", probed.as_uri(), tmp=tmp_path).stdout.decode("utf-8")
+    dom = chromium("--hide-scrollbars", "--window-size=1280,2000", "--dump-dom", probed.as_uri(), tmp=tmp_path).stdout.decode("utf-8")
     match = re.search(r'<pre id="probe">(.*?)</pre>', dom, re.S)
     assert match, "the probe did not run"
     probe = json.loads(unescape(match.group(1)))

@@ -7,7 +7,7 @@ them together, so a user fixes a file in one pass instead of one error per run.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable
 
 
