@@ -36,6 +36,7 @@ import argparse
 import datetime as dt
 import gc
 import importlib.util
+import inspect
 import json
 import os
 import platform
@@ -151,7 +152,7 @@ def run_pipeline(path: Path, policy_path: Path, out_path: Path) -> tuple[dict[st
         tc = clock()
     finally:
         engine.close()
-    evaluate_module._check_conservation(factset, derived, consumed, seen)
+    _check_conservation(evaluate_module, factset, derived, consumed, seen, policy.id)
     t4 = clock()
     times["engine"] = t4 - t3
     sub.update({"engine.derive": ta - t3, "engine.group": tb - ta, "engine.run": tc - tb,
@@ -175,6 +176,15 @@ def run_pipeline(path: Path, policy_path: Path, out_path: Path) -> tuple[dict[st
               "matches": len(matches), "findings": len(findings)}
     times.update(sub)
     return times, counts, factset
+
+
+def _check_conservation(module, factset, derived, consumed, seen, policy_id) -> None:
+    """evaluate's own check that every fact was decided, whatever its exact signature."""
+    check = getattr(module, "_check_conservation", None)
+    if check is None:
+        return
+    args = (factset, derived, consumed, seen, policy_id)
+    check(*args[:len(inspect.signature(check).parameters)])
 
 
 def _json_safe(value: Any) -> Any:
@@ -301,10 +311,21 @@ def run_size(path: Path, repeat: int, raw_sample: int, raw_repeat: int | None = 
                "--raw-sample", str(raw_sample), "--policy", str(policy_path), "--worker-out", str(out)]
         if raw_repeat is not None:
             cmd += ["--raw-repeat", str(raw_repeat)]
+        load_before = _load()
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
         if proc.returncode != 0:
             raise RuntimeError(f"benchmark worker for {path} failed (rc {proc.returncode}):\n{proc.stderr[-4000:]}")
-        return json.loads(out.read_text(encoding="utf-8"))
+        result = json.loads(out.read_text(encoding="utf-8"))
+        result["load"] = [load_before, _load()]
+        return result
+
+
+def _load() -> float | None:
+    """The 1-minute load average: other work on the machine skews every timing."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:  # pragma: no cover - not on every platform
+        return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -441,6 +462,12 @@ def _notes(results: dict[int, dict[str, Any]], example: dict[str, Any] | None) -
                          f"({r['raw']['per_fact'] * 1e6:.1f} µs per fact, median of {len(r['raw']['runs'])}) "
                          f"and extrapolated to {n:,}; smaller states than in a full run, so if anything "
                          f"an underestimate of raw cost.")
+    cpus = os.cpu_count() or 1
+    busy = [f"{n:,}" for n in sorted(results)
+            if any(x is not None and x > cpus * 0.75 for x in results[n].get("load", []))]
+    if busy:
+        notes.append(f"Warning: the machine was busy (1-min load above {cpus * 0.75:.1f} on {cpus} CPUs) while "
+                     f"measuring {', '.join(busy)} facts; timings are inflated and noisier than usual.")
     first = results[min(results)] if results else None
     if first:
         c = first["counts"]
@@ -487,8 +514,9 @@ def to_markdown(results: dict[int, dict[str, Any]], goals: list[dict[str, Any]],
     for name, cells in _rows(results):
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines.append("")
-    lines += [n if n.startswith("*") else f"{n}" for n in _notes(results, example)]
-    lines += ["", "| target | measured | limit | status | detail |", "|---|---:|---|---|---|"]
+    for note in _notes(results, example):
+        lines += [note.replace("* ", "\\* ", 1) if note.startswith("* ") else note, ""]
+    lines += ["| target | measured | limit | status | detail |", "|---|---:|---|---|---|"]
     for g in goals:
         status = ("met" if g["met"] else "**not met**") if g["met"] is not None else "n/a"
         lines.append(f"| {g['target']} | {g['shown']} | {g['limit']} | {status} | {g['detail']} |")
