@@ -17,11 +17,17 @@ peak RSS is its own. In that process, on the same facts:
     write     result.to_json to a file
   each repeated --repeat times (median reported);
 - the floor: parse + validate, i.e. what any evaluation must pay to read its input;
-- raw per-fact durable-rules: the same compiled ruleset, each fact asserted on its own
-  (`assert_fact`, a JSON dict of all its fields, sid = its unit), the action queue
-  drained after every fact, `delete_state` once a unit is done. No evaluator logic.
+- raw per-fact durable-rules: the same compiled ruleset through durable-rules' own Python
+  API used safely (a Host without timer threads), each fact asserted on its own
+  (`assert_fact`, a dict of all its fields, sid = its unit), each rule's action a Python
+  function recording what it matched, `delete_state` once a unit is done. No evaluator
+  logic. Also shown, as a lower bound: the C engine alone (`durable_rules_engine`
+  calls, action messages not even decoded).
   At most --raw-sample facts (the first ones in the file) are timed and the per-fact
   cost is extrapolated to the full size; the output says when that happened.
+
+The pipeline runs with the garbage collector off, as `evaluator run` does: its objects
+hold no cycles, and collection passes over a million facts cost a quarter of the time.
 
 Peak RSS is the process's VmHWM after the evaluator's runs (before the raw baseline,
 whose own peak is reported separately). Then the bundled example is run end to end
@@ -255,6 +261,43 @@ def run_raw(policy_path: Path, fact_dicts: dict[str, list[dict]]) -> dict[str, A
             "facts": sum(len(v) for v in fact_dicts.values())}
 
 
+def run_raw_api(policy_path: Path, fact_dicts: dict[str, list[dict]]) -> dict[str, Any]:
+    """Raw per-fact durable-rules through its own Python API, used the safe way the notes
+    describe: a Host with no timer threads, one `assert_fact` per fact, each rule's action
+    a Python function that records what it matched. No evaluator logic at all."""
+    from durable import engine as durable_engine
+    from evaluator.engine import ruleset_definition
+    from evaluator.policy import load_policy
+
+    class QuietHost(durable_engine.Host):
+        def _run(self):  # no dispatch/timer threads: actions run inside assert_fact
+            pass
+
+    policy = load_policy(policy_path)
+    recorded: list[tuple[str, dict]] = []
+    rules = {name: dict(rule, run=(lambda name: lambda c: recorded.append((name, c._m)))(name))
+             for name, rule in ruleset_definition(policy).items()}
+    name = f"bench-api-{os.getpid()}-{time.monotonic_ns()}"
+    unmatched = 0
+    t0 = time.perf_counter()
+    host = QuietHost()
+    host.register_rulesets({name: rules})
+    try:
+        for unit in sorted(fact_dicts):
+            for fact in fact_dicts[unit]:
+                try:
+                    host.assert_fact(name, fact)
+                except durable_engine.MessageNotHandledException:
+                    unmatched += 1
+            host.delete_state(name, unit)
+    finally:
+        import durable_rules_engine as dre
+        dre.delete_ruleset(host.get_ruleset(name)._handle)
+    seconds = time.perf_counter() - t0
+    return {"seconds": seconds, "actions": len(recorded), "unmatched": unmatched,
+            "facts": sum(len(v) for v in fact_dicts.values())}
+
+
 def measure(path: Path, repeat: int, raw_sample: int, policy_path: Path = POLICY,
             raw_repeat: int | None = None) -> dict[str, Any]:
     """Everything for one size, in this process: stage timings, peak RSS, raw baseline."""
@@ -268,7 +311,11 @@ def measure(path: Path, repeat: int, raw_sample: int, policy_path: Path = POLICY
         for _ in range(max(1, repeat)):
             factset = None
             gc.collect()
-            times, counts, factset = run_pipeline(path, policy_path, out_path)
+            gc.disable()  # as `evaluator run` runs
+            try:
+                times, counts, factset = run_pipeline(path, policy_path, out_path)
+            finally:
+                gc.enable()
             for key, value in times.items():
                 runs[key].append(value)
         counts["result_bytes"] = out_path.stat().st_size
@@ -282,14 +329,16 @@ def measure(path: Path, repeat: int, raw_sample: int, policy_path: Path = POLICY
     fact_dicts = raw_fact_dicts(sample)
     del facts, sample
     gc.collect()
-    raw_runs = []
+    raw_runs, c_runs = [], []
     raw_info: dict[str, Any] = {}
     for _ in range(max(1, raw_repeat if raw_repeat is not None else repeat)):
-        raw_info = run_raw(policy_path, fact_dicts)
+        raw_info = run_raw_api(policy_path, fact_dicts)
         raw_runs.append(raw_info["seconds"])
+        c_runs.append(run_raw(policy_path, fact_dicts)["seconds"])
     raw_n = raw_info["facts"]
     raw_median = statistics.median(raw_runs)
     per_fact = raw_median / raw_n if raw_n else 0.0
+    c_per_fact = statistics.median(c_runs) / raw_n if raw_n else 0.0
     return {
         "path": str(path), "bytes": path.stat().st_size, "facts": n_facts, "repeat": max(1, repeat),
         "runs": dict(runs), "median": {k: statistics.median(v) for k, v in runs.items()},
@@ -297,7 +346,8 @@ def measure(path: Path, repeat: int, raw_sample: int, policy_path: Path = POLICY
         "peak_rss": evaluator_rss, "start_rss": baseline_rss, "peak_rss_with_raw": peak_rss(),
         "raw": {"runs": raw_runs, "median": raw_median, "sample": raw_n, "sampled": raw_n < n_facts,
                 "per_fact": per_fact, "estimated_full": per_fact * n_facts,
-                "actions": raw_info["actions"], "unmatched": raw_info["unmatched"]},
+                "actions": raw_info["actions"], "unmatched": raw_info["unmatched"],
+                "c_per_fact": c_per_fact, "c_estimated_full": c_per_fact * n_facts},
         "python": platform.python_version(),
     }
 
@@ -445,6 +495,8 @@ def _rows(results: dict[int, dict[str, Any]]) -> list[tuple[str, list[str]]]:
         for n in sizes]))
     rows.append(("facts/s, evaluator (all stages)", [f"{n / d[n]['total']:,.0f}" for n in sizes]))
     rows.append(("facts/s, after validation", [f"{n / d[n]['after_validation']:,.0f}" for n in sizes]))
+    rows.append(("raw C engine only (lower bound)", [
+        f"{results[n]['raw']['c_estimated_full']:.3f}" + ("*" if results[n]["raw"]["sampled"] else "") for n in sizes]))
     rows.append(("facts/s, raw durable-rules", [
         f"{1 / results[n]['raw']['per_fact']:,.0f}" if results[n]["raw"]["per_fact"] else "-" for n in sizes]))
     rows.append(("peak RSS, evaluator (MiB)", [f"{results[n]['peak_rss'] / 2**20:,.0f}" for n in sizes]))

@@ -77,3 +77,12 @@ def test_finding_ids_are_unique_and_stable(policy):
     ids = [f.id for f in first.findings]
     assert len(set(ids)) == len(ids)
     assert ids == [f.id for f in second.findings]
+
+
+def test_a_rule_with_alternatives_decides_once_when_both_hold(policy):
+    # 1 participant and 4.5 days: both "不足 60 人" and "不足 5 天" hold; the lower tier is given once.
+    data = {"year": 2024, "units": [{"id": "edu", "name": "教科文卫工委", "staff": 1}],
+            "facts": [{"id": "T1", "type": "training_program", "unit": "edu", "title": "研修班",
+                       "participants": 1, "days": Decimal("4.5")}]}
+    ev = evaluate(check_factset(data, "year.yaml"), policy)
+    assert [(f.rule, f.points) for f in ev.findings] == [("training-small", 3)]

@@ -27,6 +27,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import durable_rules_engine as _dre
 
 from .conditions import engine_value
+from .derive import DerivedFact
 from .errors import EngineError
 from .policy.load import CompiledPolicy, CompiledRule
 
@@ -36,9 +37,10 @@ _names = itertools.count(1)
 
 @dataclass(frozen=True)
 class Match:
-    """A rule matched `fact` (and, for a join, `joined`: name -> the facts it was seen with)."""
+    """A rule matched each of `facts` (facts alike in every field the rules read, asserted as
+    one engine fact), and for a join, `joined`: name -> the facts they were seen with."""
     rule: CompiledRule
-    fact: Any
+    facts: tuple[Any, ...]
     joined: tuple[tuple[str, tuple[Any, ...]], ...] = ()
 
 
@@ -125,7 +127,7 @@ class RuleEngine:
         except Exception:  # the ruleset is deleted with the engine anyway
             pass
 
-    def _group(self, facts: Iterable[Any]) -> list[tuple[dict, list[Any]]]:
+    def _group(self, facts: Iterable[Any]) -> list[tuple[dict, tuple[Any, ...]]]:
         """Facts identical in every field the rules read become one engine fact."""
         groups: dict[tuple, tuple[dict, list[Any]]] = {}
         for fact in facts:
@@ -145,14 +147,15 @@ class RuleEngine:
             if key not in groups:
                 groups[key] = (projection, [])
             groups[key][1].append(fact)
-        return [groups[k] for k in sorted(groups, key=repr)]
+        return [(groups[k][0], tuple(groups[k][1])) for k in sorted(groups, key=repr)]
 
     def _drain(self, members: Mapping[str, list[Any]], matches: list[Match], seen: set[str]) -> None:
+        fired: set[tuple] = set()
         result = _dre.start_action(self._handle)
         while result:
             _, message, state_handle = result
             try:
-                self._record(json.loads(message), members, matches, seen)
+                self._record(json.loads(message), members, matches, seen, fired)
             except Exception as exc:  # name the rule and facts: never a bare traceback, never lost work
                 raise EngineError(f"action failed: {self._describe(message)}: {type(exc).__name__}: {exc}") from exc
             following = _dre.complete_and_start_action(self._handle, state_handle)
@@ -166,21 +169,27 @@ class RuleEngine:
         except Exception:  # the message itself is what failed: show it as it came
             return message[:200]
 
-    def _record(self, message: dict, members: Mapping[str, list[Any]], matches: list[Match], seen: set[str]) -> None:
+    def _record(self, message: dict, members: Mapping[str, list[Any]], matches: list[Match], seen: set[str],
+                fired: set[tuple]) -> None:
         for action, frames in message.items():
+            # A condition with `any` alternatives fires once for each alternative that holds;
+            # the method decides once per rule and fact (and join partner).
+            key = (action, *sorted((name, frame["id"]) for name, frame in frames.items()))
+            if key in fired:
+                continue
+            fired.add(key)
             rule = self._rules[action]
             primary = members[frames[_PRIMARY]["id"]]
-            joined = tuple((j.name, tuple(members[frames[f"j{i}"]["id"]])) for i, j in enumerate(rule.joins))
-            for fact in primary:
-                matches.append(Match(rule, fact, joined))
-                seen.add(fact.id)
+            joined = tuple((j.name, members[frames[f"j{i}"]["id"]]) for i, j in enumerate(rule.joins))
+            matches.append(Match(rule, primary, joined))
+            seen.update(f.id for f in primary)
             for _, facts in joined:
                 seen.update(f.id for f in facts)
 
 
 def _values(fact: Any) -> Mapping[str, Any]:
-    values = getattr(fact, "values", None)
-    return values if isinstance(values, dict) else fact.__dict__
+    # A pydantic model's fields are its __dict__; asking it for a missing attribute is slow.
+    return fact.values if isinstance(fact, DerivedFact) else fact.__dict__
 
 
 # --- engine ids ---------------------------------------------------------------------------

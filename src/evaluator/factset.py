@@ -213,18 +213,19 @@ def _message(err: dict, known: Iterable[str], what: str) -> str:
 def _check_references(raw: list, units: list[Unit], year: int | None, name: str,
                       locate: _Locator, problems: list[Problem]) -> None:
     unit_ids = {u.id for u in units}
-    first_line_of_id: dict[str, int | None] = {}
+    first_index_of_id: dict[str, int] = {}   # lines are looked up only for a problem (JSON has none kept)
     for index, item in enumerate(raw):
         if not isinstance(item, dict):
             continue
         fact_id = _label(item["id"]) if "id" in item else None
         line = lambda key=None: locate.fact_line(index, key)  # noqa: E731 - a short local helper
         if fact_id is not None:
-            if fact_id in first_line_of_id:
+            if fact_id in first_index_of_id:
+                first = locate.fact_line(first_index_of_id[fact_id], "id")
                 problems.append(Problem(name, line("id"), f"id '{fact_id}' is used twice (first on line "
-                                        f"{first_line_of_id[fact_id]})", "duplicate-id", fact_id, "id"))
+                                        f"{first})", "duplicate-id", fact_id, "id"))
             else:
-                first_line_of_id[fact_id] = line("id")
+                first_index_of_id[fact_id] = index
         if not unit_ids:
             continue
         unit = item.get("unit")

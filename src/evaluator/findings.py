@@ -7,9 +7,10 @@ compiled policy: the rate, what it multiplies, who is credited, what is overridd
 """
 from __future__ import annotations
 
-from collections import defaultdict
+import string
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any, Iterable, Mapping
 
@@ -19,7 +20,7 @@ from .numbers import ZERO, plain, signed
 from .policy.load import CompiledPolicy, CompiledRule
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     unit: str
     clause: str
@@ -41,45 +42,45 @@ class Finding:
 
 
 def make_findings(policy: CompiledPolicy, matches: Iterable[Match], unit_names: Mapping[str, str]) -> list[Finding]:
-    merged = _merge(matches)
-    overridden = {(m.rule.clause.id, m.rule.rule.replaces, m.fact.id)
-                  for m in merged if m.rule.rule.replaces}
+    decisions = list(_decisions(matches))
+    overridden = {(rule.clause.id, rule.rule.replaces, fact.id)
+                  for rule, fact, _ in decisions if rule.rule.replaces}
     findings: list[Finding] = []
-    for match in merged:
-        rule = match.rule
-        if (rule.clause.id, rule.id, match.fact.id) in overridden or rule.rule.silent:
+    for rule, fact, joined in decisions:
+        if rule.rule.silent or (overridden and (rule.clause.id, rule.id, fact.id) in overridden):
             continue
-        findings.extend(_findings_of(policy, match, unit_names))
+        findings.extend(_findings_of(policy, rule, fact, joined, unit_names))
     return sort_findings(policy, findings)
 
 
 def sort_findings(policy: CompiledPolicy, findings: Iterable[Finding]) -> list[Finding]:
     order = {r.id: r.order for r in policy.rules}
-    return sorted(findings, key=lambda f: (f.unit, policy.clause_order[f.clause], order[f.rule], f.evidence))
+    clauses = policy.clause_order
+    return sorted(findings, key=lambda f: (f.unit, clauses[f.clause], order[f.rule], f.evidence))
 
 
-def _merge(matches: Iterable[Match]) -> list[Match]:
-    """One match per (rule, fact): a fact joined with several others is one decision."""
-    joined: dict[tuple, dict[str, dict[str, Any]]] = defaultdict(lambda: defaultdict(dict))
-    first: dict[tuple, Match] = {}
+def _decisions(matches: Iterable[Match]):
+    """(rule, fact, joined) once per rule and fact. A rule without joins fires once per
+    engine fact; a join can fire for one fact with several partners, merged here."""
+    joins: dict[tuple, tuple[CompiledRule, Any, dict[str, dict[str, Any]]]] = {}
     for m in matches:
-        key = (m.rule.key, m.fact.id)
-        first.setdefault(key, m)
-        for name, facts in m.joined:
-            joined[key][name].update((f.id, f) for f in facts)
-    out = []
-    for key, m in first.items():
-        names = joined.get(key, {})
-        out.append(Match(m.rule, m.fact, tuple((n, tuple(sorted(fs.values(), key=lambda f: f.id)))
-                                               for n, fs in sorted(names.items()))))
-    return out
+        if not m.joined:
+            for fact in m.facts:
+                yield m.rule, fact, ()
+            continue
+        for fact in m.facts:
+            _, _, partners = joins.setdefault((m.rule.key, fact.id), (m.rule, fact, {}))
+            for name, facts in m.joined:
+                partners.setdefault(name, {}).update((f.id, f) for f in facts)
+    for rule, fact, partners in joins.values():
+        yield rule, fact, tuple((n, tuple(sorted(fs.values(), key=lambda f: f.id))) for n, fs in sorted(partners.items()))
 
 
 def quantity_of(rule: CompiledRule, fact: Any) -> Decimal:
     q = rule.quantity
-    values = field_values(fact)
     if q.kind == "count":
         return Decimal(fact.quantity)
+    values = field_values(fact)
     if q.kind == "field":
         return Decimal(values[q.field])
     if q.kind == "size_of":
@@ -97,24 +98,21 @@ def _credited(rule: CompiledRule, fact: Any) -> list[str]:
     return [value] if value else []
 
 
-def _findings_of(policy: CompiledPolicy, match: Match, unit_names: Mapping[str, str]) -> list[Finding]:
-    rule, fact = match.rule, match.fact
+def _findings_of(policy: CompiledPolicy, rule: CompiledRule, fact: Any, joined: tuple,
+                 unit_names: Mapping[str, str]) -> list[Finding]:
     quantity = quantity_of(rule, fact)
-    points = rule.rate * quantity
     if rule.rate != 0 and quantity == 0:
         return []  # nothing to give or take (no errors, no missing steps)
-    evidence = list(fact.evidence if isinstance(fact, DerivedFact) else (fact.id,))
-    for _, facts in match.joined:
-        evidence += [f.id for f in facts]
-    out = []
-    for unit in _credited(rule, fact):
-        text = explain(policy, match, quantity, points, unit, unit_names)
-        out.append(Finding(
-            unit=unit, clause=rule.clause.id, rule=rule.id, points=points, evidence=tuple(evidence),
-            explanation=text, section=rule.clause.section, rate=rule.rate, quantity=quantity,
-            disqualifies=rule.rule.disqualifies, source_unit=fact.unit if unit != fact.unit else None,
-            derived_from=fact.id if isinstance(fact, DerivedFact) else None))
-    return out
+    points = rule.rate * quantity
+    evidence = fact.evidence if isinstance(fact, DerivedFact) else (fact.id,)
+    for _, facts in joined:
+        evidence += tuple(f.id for f in facts)
+    derived_from = fact.id if isinstance(fact, DerivedFact) else None
+    return [Finding(unit, rule.clause.id, rule.id, points, evidence,
+                    explain(policy, rule, fact, joined, quantity, points, unit, unit_names),
+                    rule.clause.section, rule.rate, quantity, rule.rule.disqualifies,
+                    fact.unit if unit != fact.unit else None, derived_from)
+            for unit in _credited(rule, fact)]
 
 
 class _Context(dict):
@@ -124,28 +122,52 @@ class _Context(dict):
         return ""
 
 
-def explain(policy: CompiledPolicy, match: Match, quantity: Decimal, points: Decimal,
-            credited: str, unit_names: Mapping[str, str]) -> str:
-    rule, fact = match.rule, match.fact
-    context = _Context(_labelled(policy, fact))
-    context.update(
-        quantity=plain(quantity), rate=signed(rule.rate), rate_abs=plain(abs(rule.rate)),
-        points=signed(points), over=plain(rule.quantity.over) if rule.quantity.over is not None else "",
-        unit_name=unit_names.get(fact.unit, fact.unit), credited=credited,
-        credited_name=unit_names.get(credited, credited), clause=rule.clause.id, id=fact.id)
-    context.update((name, plain(p.value).lstrip("\u2212")) for name, p in rule.clause.parameters.items())
+@lru_cache(maxsize=None)
+def _placeholders(template: str) -> frozenset[str]:
+    """The names an explanation template uses: only those are formatted for each finding."""
+    return frozenset(f.split(".")[0].split("[")[0] for _, f, _, _ in string.Formatter().parse(template) if f)
+
+
+def explain(policy: CompiledPolicy, rule: CompiledRule, fact: Any, joined: tuple, quantity: Decimal,
+            points: Decimal, credited: str, unit_names: Mapping[str, str]) -> str:
+    used = _placeholders(rule.rule.explain)
+    context = _Context(_labelled(policy, fact, used))
+    for name in used & _CONSTANTS.keys():
+        context[name] = _CONSTANTS[name](rule, fact, quantity, points, credited, unit_names)
+    for name in used & rule.clause.parameters.keys():
+        context[name] = plain(rule.clause.parameters[name].value).lstrip("\u2212")
     if isinstance(fact, DerivedFact):
-        context["breakdown"] = _parts(policy, fact, fact.breakdown)
-        context["not_counted"] = _parts(policy, fact, fact.not_counted_breakdown)
-    for name, facts in match.joined:
+        if "breakdown" in used:
+            context["breakdown"] = _parts(policy, fact, fact.breakdown)
+        if "not_counted" in used:
+            context["not_counted"] = _parts(policy, fact, fact.not_counted_breakdown)
+    for name, facts in joined:
         context[name] = SimpleNamespace(id="、".join(f.id for f in facts),
-                                        **{k: v for k, v in _labelled(policy, facts[0]).items() if k != "id"})
+                                        **{k: v for k, v in _labelled(policy, facts[0], None).items() if k != "id"})
     return rule.rule.explain.format_map(context).strip()
 
 
-def _labelled(policy: CompiledPolicy, fact: Any) -> dict[str, Any]:
+# Values an explanation can name beside the fact's fields (policy/load.py EXPLAIN_NAMES).
+_CONSTANTS = {
+    "quantity": lambda r, f, q, p, c, n: plain(q),
+    "rate": lambda r, f, q, p, c, n: signed(r.rate),
+    "rate_abs": lambda r, f, q, p, c, n: plain(abs(r.rate)),
+    "points": lambda r, f, q, p, c, n: signed(p),
+    "over": lambda r, f, q, p, c, n: plain(r.quantity.over) if r.quantity.over is not None else "",
+    "unit_name": lambda r, f, q, p, c, n: n.get(f.unit, f.unit),
+    "credited": lambda r, f, q, p, c, n: c,
+    "credited_name": lambda r, f, q, p, c, n: n.get(c, c),
+    "clause": lambda r, f, q, p, c, n: r.clause.id,
+    "id": lambda r, f, q, p, c, n: f.id,
+}
+
+
+def _labelled(policy: CompiledPolicy, fact: Any, used: frozenset[str] | None) -> dict[str, Any]:
+    """The fact's fields as an explanation shows them; only those the template uses."""
+    values = field_values(fact)
     out = {}
-    for name, value in field_values(fact).items():
+    for name in values if used is None else used & values.keys():
+        value = values[name]
         if isinstance(value, bool):
             out[name] = "是" if value else "否"
         elif isinstance(value, Decimal):

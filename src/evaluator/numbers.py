@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 ZERO = Decimal(0)
 MINUS = "\u2212"  # the typographic minus of the method's printed tables
 
 
+@lru_cache(maxsize=4096)  # a year repeats the same few amounts a million times
 def plain(value: Decimal | int) -> str:
     """16, 15.5, 0.25: no exponent, no trailing zeros."""
     value = Decimal(value)

@@ -18,7 +18,6 @@ from rich.markup import escape
 from .conditions import NUMERIC_OPS, Test
 from .derive import DerivedFact, field_values
 from .describe import fact_summary, find_clause, find_unit, where
-from .engine import Match
 from .evaluate import Evaluation
 from .findings import explain, quantity_of
 from .numbers import plain, signed
@@ -122,7 +121,7 @@ def _rule_outcome(ev: Evaluation, uid: str, rule: CompiledRule, fact: Any, value
         return RuleOutcome(rule, "not-joined", f"本机构没有{wanted}的记录,本规则不适用")
     quantity = quantity_of(rule, fact)
     names = {u.id: u.name for u in ev.factset.units.values()}
-    text = explain(ev.policy, Match(rule, fact), quantity, rule.rate * quantity, uid, names)
+    text = explain(ev.policy, rule, fact, (), quantity, rule.rate * quantity, uid, names)
     if rule.rule.silent:
         return RuleOutcome(rule, "decided", text)
     return RuleOutcome(rule, "nothing-due", f"数量为 0,不加不减:{text}")

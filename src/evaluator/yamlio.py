@@ -181,21 +181,14 @@ def _node_depth(root: yaml.Node) -> _Depth:
 
 
 def _data_depth(root: Any) -> int:
-    """How deep parsed JSON data nests, without recursion."""
-    deepest, stack = 0, [(root, 1)]
-    while stack:
-        obj, level = stack.pop()
-        if isinstance(obj, dict):
-            children = obj.values()
-        elif isinstance(obj, list):
-            children = obj
-        else:
-            continue
-        deepest = max(deepest, level)
-        if deepest > MAX_DEPTH:
-            break
-        stack.extend((child, level + 1) for child in children)
-    return deepest
+    """How deep parsed data nests, level by level and without recursion."""
+    level, items = 0, [root]
+    while items and level <= MAX_DEPTH:
+        level += 1
+        # Only containers go to the next level: a year of a million facts is mostly scalars.
+        items = [child for obj in items if isinstance(obj, (dict, list))
+                 for child in (obj.values() if isinstance(obj, dict) else obj) if isinstance(child, (dict, list))]
+    return level
 
 
 def _expanded_size(data: Any) -> int:
