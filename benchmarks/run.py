@@ -14,7 +14,7 @@ peak RSS is its own. In that process, on the same facts:
     compile   policy.load_policy(...) + engine.RuleEngine(policy)
     engine    derive.derive + grouping by unit + RuleEngine.run (+ the conservation check)
     score     findings.make_findings + scorecard.build_scorecard
-    write     result.to_json to a file
+    write     result.write_json streaming to a file
   each repeated --repeat times (median reported);
 - the floor: parse + validate, i.e. what any evaluation must pay to read its input;
 - raw per-fact durable-rules: the same compiled ruleset through durable-rules' own Python
@@ -122,7 +122,7 @@ def run_pipeline(path: Path, policy_path: Path, out_path: Path) -> tuple[dict[st
     from evaluator.factset import check_factset
     from evaluator.findings import make_findings
     from evaluator.policy import load_policy
-    from evaluator.result import to_json
+    from evaluator.result import write_json
     from evaluator.scorecard import build_scorecard
     from evaluator.yamlio import load_document
 
@@ -137,7 +137,7 @@ def run_pipeline(path: Path, policy_path: Path, out_path: Path) -> tuple[dict[st
     if data is None:
         raise RuntimeError(f"{path} did not parse: {problems[:3]}")
 
-    factset = check_factset(data, str(path), problems)
+    factset = check_factset(data, str(path), problems, consume=True)  # as load_factset does
     t2 = clock()
     times["validate"] = t2 - t1
     del data
@@ -174,7 +174,7 @@ def run_pipeline(path: Path, policy_path: Path, out_path: Path) -> tuple[dict[st
 
     evaluation = evaluate_module.Evaluation(factset, policy, derived, findings, scorecard)
     with open(out_path, "w", encoding="utf-8") as fh:
-        fh.write(to_json(evaluation))
+        write_json(evaluation, fh)
     t6 = clock()
     times["write"] = t6 - t5
 

@@ -40,13 +40,13 @@ def _one(facts: str, policy: str | None, fmt: str, lang: str, out_dir: str | Non
     from .factset import load_factset
     from .output import write_atomically
     from .policy.registry import choose_policy
-    from .reports import render
+    from .reports import writer
     path = Path(facts)
     try:
         factset = load_factset(path)
         ev = evaluate(factset, choose_policy(factset.year, factset.policy, policy))
         target = Path(out_dir or path.parent) / (path.stem + SUFFIX[fmt])
-        write_atomically(target, render(ev, fmt, lang))
+        write_atomically(target, writer(ev, fmt, lang))
         return Outcome(facts, str(target), len(ev.scorecard.units), len(ev.findings))
     except EvaluatorError as exc:
         return Outcome(facts, None, error=str(exc))

@@ -63,18 +63,17 @@ def run(facts: list[Path] = typer.Argument(..., help="A fact set (YAML or JSON),
         from .reports.table import print_scorecard
         print_scorecard(ev, out)
         if output:
-            from .reports import render
-            write_atomically(output, render(ev, "json"))
+            from .reports import writer
+            write_atomically(output, writer(ev, "json"))
         return
-    from .reports import BINARY, render
-    content = render(ev, format.value, lang.value)
+    from .reports import BINARY, render, writer
     if output:
-        write_atomically(output, content)
+        write_atomically(output, writer(ev, format.value, lang.value))
         err.print(f"wrote {output}")
     elif format.value in BINARY:
         raise EvaluatorError(f"--format {format.value} needs --output FILE")
     else:
-        sys.stdout.buffer.write(content)
+        sys.stdout.buffer.write(render(ev, format.value, lang.value))
 
 
 def _run_batch(paths: list[Path], policy: Optional[Path], fmt: str, lang: str, out_dir: Optional[Path]) -> None:

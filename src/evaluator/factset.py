@@ -45,10 +45,18 @@ def load_factset(path: str | Path) -> FactSet:
     data, problems = load_document(path)
     if data is None:
         raise FactSetError(problems or [Problem(str(path), None, "the file holds no fact set", "empty")])
-    return check_factset(data, str(path), problems, _digest(path))
+    return check_factset(data, str(path), problems, _digest(path), consume=True)
 
 
-def check_factset(data: Any, name: str, problems: list[Problem] | None = None, sha256: str = "") -> FactSet:
+CHUNK = 20_000  # facts validated at a time; with `consume`, their raw data is freed as they pass
+
+
+def check_factset(data: Any, name: str, problems: list[Problem] | None = None, sha256: str = "",
+                  consume: bool = False) -> FactSet:
+    """The valid fact set in `data`, or `FactSetError` listing every problem.
+
+    With `consume`, each chunk of raw facts is dropped from `data` once it is checked, so
+    a million raw facts and a million models never stand in memory together."""
     problems = list(problems or [])
     locate = _Locator(data, name)
     if not isinstance(data, dict):
@@ -71,12 +79,19 @@ def check_factset(data: Any, name: str, problems: list[Problem] | None = None, s
     if not isinstance(raw_facts, list):
         problems.append(Problem(name, locate.key("facts"), "'facts' must be a list of facts", "structure"))
         raw_facts = []
-    facts = _check_facts(raw_facts, name, locate, problems)
-    _check_references(raw_facts, units, year, name, locate, problems)
-
+    facts: list[Fact] = []
+    lines: dict[str, int] = {}
+    references = _References(units, year, name, locate, problems)
+    for start in range(0, len(raw_facts), CHUNK):
+        chunk = raw_facts[start:start + CHUNK]
+        facts += _check_facts(chunk, start, name, locate, problems)
+        references.check(chunk, start)
+        if locate.has_lines:
+            lines.update((_label(item["id"]), item.line) for item in chunk if isinstance(item, dict) and "id" in item)
+        if consume:
+            raw_facts[start:start + len(chunk)] = [None] * len(chunk)
     if problems:
         raise FactSetError(problems)
-    lines = {f.id: locate.fact_line(i) for i, f in enumerate(facts)} if locate.has_lines else {}
     return FactSet(name, year, policy, {u.id: u for u in units}, facts, lines, sha256)
 
 
@@ -106,6 +121,10 @@ class _Locator:
 
     def fact_line(self, index: int, key: str | None = None) -> int | None:
         return self.item("facts", index, key)
+
+    def id_line(self, fact_id: str) -> int | None:
+        """The line of a fact id when its raw data may be gone (JSON: a scan of the file)."""
+        return self._json_line(fact_id) if not self.has_lines else None
 
     def _json_line(self, fact_id: str) -> int | None:
         if self._json_lines is None:
@@ -142,7 +161,7 @@ def _check_units(raw: Any, name: str, locate: _Locator, problems: list[Problem])
     return units
 
 
-def _check_facts(raw: list, name: str, locate: _Locator, problems: list[Problem]) -> list[Fact]:
+def _check_facts(raw: list, offset: int, name: str, locate: _Locator, problems: list[Problem]) -> list[Fact]:
     try:
         return _FACTS.validate_python(raw)  # one pass over the whole list: the fast path
     except ValidationError as exc:
@@ -157,7 +176,7 @@ def _check_facts(raw: list, name: str, locate: _Locator, problems: list[Problem]
             fact_type = None  # a list or mapping where the type name belongs: reported by the model check
         known = tuple(fields_of(fact_type)) if fact_type in FACT_TYPES else ()
         fld = _field_of(err, known)
-        line = locate.fact_line(index, fld) if index is not None else locate.key("facts")
+        line = locate.fact_line(offset + index, fld) if index is not None else locate.key("facts")
         problems.append(Problem(name, line, _message(err, known, f"{fact_type} fact" if fact_type in FACT_TYPES else "fact"),
                                 _code(err), fact_id, fld))
     return []
@@ -210,52 +229,58 @@ def _message(err: dict, known: Iterable[str], what: str) -> str:
     return f"{message}, got {_shown(got)}" if not isinstance(got, dict) else message
 
 
-def _check_references(raw: list, units: list[Unit], year: int | None, name: str,
-                      locate: _Locator, problems: list[Problem]) -> None:
-    unit_ids = {u.id for u in units}
-    first_index_of_id: dict[str, int] = {}   # lines are looked up only for a problem (JSON has none kept)
-    for index, item in enumerate(raw):
-        if not isinstance(item, dict):
-            continue
-        fact_id = _label(item["id"]) if "id" in item else None
-        line = lambda key=None: locate.fact_line(index, key)  # noqa: E731 - a short local helper
-        if fact_id is not None:
-            if fact_id in first_index_of_id:
-                first = locate.fact_line(first_index_of_id[fact_id], "id")
-                problems.append(Problem(name, line("id"), f"id '{fact_id}' is used twice (first on line "
-                                        f"{first})", "duplicate-id", fact_id, "id"))
-            else:
-                first_index_of_id[fact_id] = index
-        if not unit_ids:
-            continue
-        unit = item.get("unit")
-        if isinstance(unit, str) and unit not in unit_ids:
-            problems.append(Problem(name, line("unit"), f"unit '{unit}' is not in units{did_you_mean(unit, unit_ids)}",
-                                    "unknown-unit", fact_id, "unit"))
-        for key in ("coordinators", "reviewed_by"):
-            value = item.get(key)
-            refs = value if isinstance(value, list) else [value] if isinstance(value, str) else []
-            for ref in refs:
-                if isinstance(ref, str) and ref not in unit_ids:
-                    problems.append(Problem(name, line(key), f"unit '{ref}' is not in units{did_you_mean(ref, unit_ids)}",
-                                            "unknown-unit", fact_id, key))
-            if key == "coordinators" and isinstance(value, list):
-                if isinstance(unit, str) and unit in value:
-                    problems.append(Problem(name, line(key), f"the unit '{unit}' cannot also be its own coordinator",
-                                            "self-reference", fact_id, key))
-                named = [ref for ref in value if isinstance(ref, str)]
-                if len(set(named)) != len(named):
-                    problems.append(Problem(name, line(key), "a unit is listed twice among the coordinators",
-                                            "duplicate-reference", fact_id, key))
-        when = item.get("date")
-        if year is not None and isinstance(when, (dt.date, str)):
-            try:
-                day = when if isinstance(when, dt.date) else dt.date.fromisoformat(when)
-            except ValueError:
-                continue  # the model check reports the malformed date
-            if day.year != year:
-                problems.append(Problem(name, line("date"), f"date {day.isoformat()} is outside the year {year}",
-                                        "date-outside-year", fact_id, "date"))
+class _References:
+    """What no single fact can know: unique ids, units that exist, dates in the year."""
+
+    def __init__(self, units: list[Unit], year: int | None, name: str, locate: _Locator, problems: list[Problem]):
+        self.unit_ids = {u.id for u in units}
+        self.year, self.name, self.locate, self.problems = year, name, locate, problems
+        self.first_line_of_id: dict[str, int | None] = {}  # YAML: the line; JSON: found only for a problem
+
+    def check(self, raw: list, offset: int) -> None:
+        name, locate, problems, unit_ids, year = self.name, self.locate, self.problems, self.unit_ids, self.year
+        for index, item in enumerate(raw, start=offset):
+            if not isinstance(item, dict):
+                continue
+            fact_id = _label(item["id"]) if "id" in item else None
+            line = lambda key=None: locate.fact_line(index, key)  # noqa: E731 - a short local helper
+            if fact_id is not None:
+                if fact_id in self.first_line_of_id:
+                    first = self.first_line_of_id[fact_id] or locate.id_line(fact_id)
+                    problems.append(Problem(name, line("id"), f"id '{fact_id}' is used twice (first on line "
+                                            f"{first})", "duplicate-id", fact_id, "id"))
+                else:
+                    self.first_line_of_id[fact_id] = item.line_of("id") if locate.has_lines else None
+            if not unit_ids:
+                continue
+            unit = item.get("unit")
+            if isinstance(unit, str) and unit not in unit_ids:
+                problems.append(Problem(name, line("unit"), f"unit '{unit}' is not in units{did_you_mean(unit, unit_ids)}",
+                                        "unknown-unit", fact_id, "unit"))
+            for key in ("coordinators", "reviewed_by"):
+                value = item.get(key)
+                refs = value if isinstance(value, list) else [value] if isinstance(value, str) else []
+                for ref in refs:
+                    if isinstance(ref, str) and ref not in unit_ids:
+                        problems.append(Problem(name, line(key), f"unit '{ref}' is not in units{did_you_mean(ref, unit_ids)}",
+                                                "unknown-unit", fact_id, key))
+                if key == "coordinators" and isinstance(value, list):
+                    if isinstance(unit, str) and unit in value:
+                        problems.append(Problem(name, line(key), f"the unit '{unit}' cannot also be its own coordinator",
+                                                "self-reference", fact_id, key))
+                    named = [ref for ref in value if isinstance(ref, str)]
+                    if len(set(named)) != len(named):
+                        problems.append(Problem(name, line(key), "a unit is listed twice among the coordinators",
+                                                "duplicate-reference", fact_id, key))
+            when = item.get("date")
+            if year is not None and isinstance(when, (dt.date, str)):
+                try:
+                    day = when if isinstance(when, dt.date) else dt.date.fromisoformat(when)
+                except ValueError:
+                    continue  # the model check reports the malformed date
+                if day.year != year:
+                    problems.append(Problem(name, line("date"), f"date {day.isoformat()} is outside the year {year}",
+                                            "date-outside-year", fact_id, "date"))
 
 
 # --- showing input in messages ---------------------------------------------------------------

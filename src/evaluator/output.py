@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import BinaryIO, Callable
 
 
 def _umask() -> int:
@@ -12,16 +13,21 @@ def _umask() -> int:
     return mask
 
 
-def write_atomically(path: str | Path, content: bytes | str) -> None:
-    """Write to a temporary file beside `path`, then rename it into place."""
+def write_atomically(path: str | Path, content: bytes | str | Callable[[BinaryIO], None]) -> None:
+    """Write to a temporary file beside `path`, then rename it into place.
+
+    `content` is the bytes (or text) of the file, or a function that writes them to a
+    binary file, for reports too large to hold in memory whole."""
     path = Path(path)
-    data = content.encode("utf-8") if isinstance(content, str) else content
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is as readable as any file the user writes
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            if callable(content):
+                content(handle)
+            else:
+                handle.write(content.encode("utf-8") if isinstance(content, str) else content)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

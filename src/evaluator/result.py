@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from functools import lru_cache
 from decimal import Decimal
-from typing import Any
+from typing import Any, TextIO
 
 from . import __version__
 from .evaluate import Evaluation
@@ -73,16 +74,29 @@ def _number(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
-def to_json(ev: Evaluation, *, with_run_record: bool = True) -> str:
-    """The result, indented, with one finding per line.
+def write_json(ev: Evaluation, out: TextIO, *, with_run_record: bool = True) -> None:
+    """Write the result, indented, with one finding per line.
 
-    A year can have a million findings: written one per line they go through the C
-    encoder (indentation would switch json to its pure-Python encoder, ~5x slower)."""
+    A year can have a million findings: each is written as it is encoded, through the C
+    string encoder (indenting them would switch json to its pure-Python encoder, ~5x
+    slower), and the document never stands whole in memory."""
     data = to_dict(ev, with_findings=False)
     if not with_run_record:
         data.pop("run")
     head = json.dumps(data, ensure_ascii=False, indent=2, default=_number)
-    body = ",\n    ".join(map(_finding_line, ev.findings))
-    listing = f'[\n    {body}\n  ]' if ev.findings else "[]"
-    return f'{head[:-2]},\n  "findings": {listing}\n}}\n'
+    out.write(head[:-2])
+    if not ev.findings:
+        out.write(',\n  "findings": []\n}\n')
+        return
+    separator = ',\n  "findings": [\n    '
+    for finding in ev.findings:
+        out.write(separator)
+        out.write(_finding_line(finding))
+        separator = ",\n    "
+    out.write("\n  ]\n}\n")
 
+
+def to_json(ev: Evaluation, *, with_run_record: bool = True) -> str:
+    buffer = io.StringIO()
+    write_json(ev, buffer, with_run_record=with_run_record)
+    return buffer.getvalue()

@@ -17,3 +17,11 @@ BINARY = {"xlsx"}
 
 def render(ev: Evaluation, fmt: str, lang: str = "zh") -> bytes:
     return import_module(FORMATS[fmt]).render(ev, lang)
+
+
+def writer(ev: Evaluation, fmt: str, lang: str = "zh"):
+    """What `write_atomically` takes: a streaming writer where the format has one, else bytes."""
+    module = import_module(FORMATS[fmt])
+    if hasattr(module, "write"):
+        return lambda out: module.write(ev, out, lang)
+    return module.render(ev, lang)
