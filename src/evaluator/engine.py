@@ -104,9 +104,9 @@ class RuleEngine:
             raise EngineError(f"unit {unit}: {exc}") from None
         if not groups:
             return
-        batch = [dict(projection, id=engine_id, sid=unit)
-                 for engine_id, (projection, _) in zip(_engine_ids(len(groups)), groups)]
-        members = {engine_id: group for engine_id, (_, group) in zip(_engine_ids(len(groups)), groups)}
+        ids = _engine_ids(len(groups))
+        batch = [dict(projection, id=engine_id, sid=unit) for engine_id, (projection, _) in zip(ids, groups)]
+        members = {engine_id: group for engine_id, (_, group) in zip(ids, groups)}
         try:
             code = _dre.assert_facts(self._handle, json.dumps(batch, ensure_ascii=False))
             if code and code[0] == 2:

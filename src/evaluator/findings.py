@@ -20,7 +20,7 @@ from .numbers import ZERO, plain, signed
 from .policy.load import CompiledPolicy, CompiledRule
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen __init__ costs a second per million findings
 class Finding:
     unit: str
     clause: str
