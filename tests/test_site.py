@@ -21,7 +21,7 @@ import pytest
 from browser import CHROMIUM, chromium, png_size
 from markupsafe import escape
 
-from evaluator.site import build_site, read_features
+from evaluator.livingdoc import build_site, read_features
 
 ROOT = Path(__file__).resolve().parents[1]
 FEATURES = ROOT / "features"

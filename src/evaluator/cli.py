@@ -208,7 +208,7 @@ def docs(features: Path = typer.Option(Path("features"), "--features", help="The
     import datetime
 
     from .policy import load_policy
-    from .site import build_site
+    from .livingdoc import build_site
     if results is None:
         default = Path("build/scenario-results.json")
         results = default if default.is_file() else None

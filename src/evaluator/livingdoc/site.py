@@ -9,255 +9,28 @@ the policy). Inline CSS only; no scripts, no external links, fonts or images.
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import jinja2
 from markupsafe import Markup, escape
 
-from . import __version__
-from .conditions import OPERATORS
-from .errors import UsageError
-from .numbers import plain, signed
-from .output import write_atomically
-from .policy import CompiledPolicy
-from .policy.model import Clause, Rule
+from .. import __version__
+from ..conditions import OPERATORS
+from ..errors import UsageError
+from ..numbers import plain, signed
+from ..output import write_atomically
+from ..policy import CompiledPolicy
+from ..policy.model import Clause, Rule
 
-CLAUSE_TAG = "@clause-"
-RULING_TAG = "@ruling-"
 OTHER_PAGE = "other.html"
-STATUS_LABELS = {"passed": "通过", "failed": "失败", "skipped": "跳过", "mixed": "部分运行", None: "未运行"}
-
-
-# --- the features, as read ---------------------------------------------------------------------
-@dataclass
-class Step:
-    keyword: str
-    text: str
-    table: list[list[str]] | None = None
-    doc_string: str | None = None
-    media_type: str | None = None
-
-
-@dataclass
-class Case:
-    """One test of a scenario: the scenario itself, or one row of an outline's Examples."""
-    values: list[str]
-    status: str | None = None          # passed | failed | skipped | None (not run)
-    message: str = ""
-
-    @property
-    def label(self) -> str:
-        return STATUS_LABELS[self.status]
-
-
-@dataclass
-class ExamplesTable:
-    keyword: str
-    name: str
-    description: str
-    tags: list[str]
-    header: list[str]
-    rows: list[Case]
-
-
-@dataclass
-class Scenario:
-    feature: "Feature"
-    keyword: str
-    name: str
-    description: str
-    line: int
-    tags: list[str]                    # its own tags
-    inherited: list[str]               # the feature's and the rule's
-    rule: str | None
-    background: list[Step]
-    steps: list[Step]
-    examples: list[ExamplesTable]
-    single: Case | None = None         # a scenario without Examples is one case
-    anchor: str = ""
-
-    @property
-    def all_tags(self) -> list[str]:
-        tags = [*self.inherited, *self.tags]
-        for ex in self.examples:
-            tags += ex.tags
-        return list(dict.fromkeys(tags))
-
-    @property
-    def clauses(self) -> list[str]:
-        return [t.removeprefix(CLAUSE_TAG) for t in self.all_tags if t.startswith(CLAUSE_TAG)]
-
-    @property
-    def rulings(self) -> list[str]:
-        return [t.removeprefix(RULING_TAG) for t in self.all_tags if t.startswith(RULING_TAG)]
-
-    @property
-    def cases(self) -> list[Case]:
-        if self.examples:
-            return [row for ex in self.examples for row in ex.rows]
-        return [self.single] if self.single else []
-
-    @property
-    def status(self) -> str | None:
-        return overall(self.cases)
-
-    @property
-    def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
-
-    @property
-    def source(self) -> str:
-        return f"{self.feature.path}:{self.line}"
-
-
-@dataclass
-class Feature:
-    path: str                          # relative to the features folder
-    name: str
-    keyword: str
-    description: str
-    tags: list[str]
-    background: list[Step]
-    scenarios: list[Scenario] = field(default_factory=list)
-
-    @property
-    def stem_number(self) -> str:
-        """`4.3.1` of `4.3.1-依法履职.feature` (the layout of features/), else ''."""
-        head = Path(self.path).stem.split("-", 1)[0]
-        return head if re.fullmatch(r"\d+(\.\d+)*", head) else ""
-
-    @property
-    def cases(self) -> list[Case]:
-        return [c for s in self.scenarios for c in s.cases]
-
-
-def overall(cases: Iterable[Case]) -> str | None:
-    statuses = {c.status for c in cases}
-    if not statuses:
-        return None
-    if "failed" in statuses:
-        return "failed"
-    if len(statuses) == 1:
-        return next(iter(statuses))
-    return "mixed"
-
-
-def _steps(node: dict[str, Any]) -> list[Step]:
-    steps = []
-    for s in node.get("steps", []):
-        table = [[c["value"] for c in row["cells"]] for row in s["dataTable"]["rows"]] if s.get("dataTable") else None
-        doc = s.get("docString")
-        steps.append(Step(s["keyword"].strip(), s["text"], table,
-                          doc["content"] if doc else None, (doc.get("mediaType") or None) if doc else None))
-    return steps
-
-
-def _tags(node: dict[str, Any]) -> list[str]:
-    return [t["name"] for t in node.get("tags", [])]
-
-
-def _description(node: dict[str, Any]) -> str:
-    lines = (node.get("description") or "").splitlines()
-    return "\n".join(line.strip() for line in lines).strip()
-
-
-def read_features(folder: Path) -> list[Feature]:
-    """Every *.feature under `folder`, parsed with the official Gherkin parser, in file-name order."""
-    from gherkin.errors import ParserError
-    from gherkin.parser import Parser
-    features = []
-    for number, path in enumerate(sorted(folder.rglob("*.feature"))):
-        try:
-            document = Parser().parse(path.read_text(encoding="utf-8"))
-        except ParserError as exc:
-            raise UsageError(f"{path}: {exc}") from None
-        node = document.get("feature")
-        if not node:
-            continue
-        background: list[Step] = []
-        feature = Feature(path.relative_to(folder).as_posix(), node["name"], node["keyword"],
-                          _description(node), _tags(node), background)
-        _children(feature, node["children"], background, list(feature.tags), None, number)
-        features.append(feature)
-    return features
-
-
-def _children(feature: Feature, children: list[dict[str, Any]], background: list[Step], inherited: list[str],
-              rule: str | None, number: int) -> None:
-    background = list(background)
-    for child in children:
-        if "background" in child:
-            background += _steps(child["background"])
-            if rule is None:
-                feature.background[:] = background
-        elif "rule" in child:
-            node = child["rule"]
-            _children(feature, node["children"], background, inherited + _tags(node), node["name"], number)
-        elif "scenario" in child:
-            node = child["scenario"]
-            examples = [ExamplesTable(ex["keyword"], ex["name"], _description(ex), _tags(ex),
-                                      [c["value"] for c in ex["tableHeader"]["cells"]] if ex.get("tableHeader") else [],
-                                      [Case([c["value"] for c in row["cells"]]) for row in ex.get("tableBody", [])])
-                        for ex in node.get("examples", [])]
-            line = node["location"]["line"]
-            scenario = Scenario(feature, node["keyword"], node["name"], _description(node), line, _tags(node),
-                                list(inherited), rule, background, _steps(node), examples,
-                                None if examples else Case([]), anchor=f"f{number}-{line}")
-            feature.scenarios.append(scenario)
-
-
-# --- the results of the last test run ----------------------------------------------------------
-@dataclass
-class Results:
-    path: Path | None = None
-    generated: str = ""                # when the tests ran, as shown
-    pytest: str = ""
-    records: dict[tuple, dict[str, Any]] = field(default_factory=dict)
-    matched: set[tuple] = field(default_factory=set)
-
-    @property
-    def available(self) -> bool:
-        return self.path is not None
-
-    @property
-    def unmatched(self) -> int:
-        return len(set(self.records) - self.matched)
-
-    def mark(self, feature: str, scenario: str, case: Case, header: list[str] | None) -> None:
-        key = _key(feature, scenario, dict(zip(header, case.values)) if header is not None else None)
-        record = self.records.get(key)
-        if record is not None:
-            self.matched.add(key)
-            case.status = record.get("outcome")
-            case.message = record.get("message") or ""
-
-
-def _key(feature: str, scenario: str, example: dict[str, str] | None) -> tuple:
-    return (feature, scenario, tuple(sorted(example.items())) if example else ())
-
-
-def read_results(path: Path | None) -> Results:
-    if path is None:
-        return Results()
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-        records = {_key(r["feature"], r["scenario"], r.get("example")): r for r in document["scenarios"]}
-    except FileNotFoundError:
-        raise UsageError(f"no results file {path}: run the features first "
-                         "(python -m pytest tests/test_features.py) or leave out --results") from None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise UsageError(f"{path} is not a scenario results file (tests/scenario_results.py writes one): {exc}") from None
-    generated = document.get("generated")
-    when = dt.datetime.fromisoformat(generated) if generated else dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone()
-    shown = when.strftime("%Y-%m-%d %H:%M") + (f" (UTC{when.strftime('%z')[:3]}:{when.strftime('%z')[3:]})" if when.tzinfo else "")
-    return Results(path, shown, str(document.get("pytest", "")), records)
+from .features import STATUS_LABELS, Feature, Scenario, read_features
+from .results import read_results
 
 
 # --- the policy, as shown ----------------------------------------------------------------------
