@@ -7,17 +7,15 @@ compiled policy: the rate, what it multiplies, who is credited, what is overridd
 """
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any, Iterable, Mapping
 
 from .derive import DerivedFact, field_values
 from .engine import Match
 from .numbers import ZERO, plain, signed
-from .policy.load import CompiledPolicy, CompiledRule
+from .policy.load import CompiledPolicy, CompiledRule, template_names
 
 
 @dataclass(slots=True)  # not frozen: a frozen __init__ costs a second per million findings
@@ -88,7 +86,8 @@ def quantity_of(rule: CompiledRule, fact: Any) -> Decimal:
     return max(ZERO, Decimal(values[q.field]) - q.over)  # excess
 
 
-def _credited(rule: CompiledRule, fact: Any) -> list[str]:
+def credited_units(rule: CompiledRule, fact: Any) -> list[str]:
+    """The units a rule gives a fact's points to: its own unit, each coordinator, a reviewer."""
     credit = rule.rule.credit
     if credit == "unit":
         return [fact.unit]
@@ -112,7 +111,7 @@ def _findings_of(policy: CompiledPolicy, rule: CompiledRule, fact: Any, joined: 
                     explain(policy, rule, fact, joined, quantity, points, unit, unit_names),
                     rule.clause.section, rule.rate, quantity, rule.rule.disqualifies,
                     fact.unit if unit != fact.unit else None, derived_from)
-            for unit in _credited(rule, fact)]
+            for unit in credited_units(rule, fact)]
 
 
 class _Context(dict):
@@ -122,15 +121,9 @@ class _Context(dict):
         return ""
 
 
-@lru_cache(maxsize=None)
-def _placeholders(template: str) -> frozenset[str]:
-    """The names an explanation template uses: only those are formatted for each finding."""
-    return frozenset(f.split(".")[0].split("[")[0] for _, f, _, _ in string.Formatter().parse(template) if f)
-
-
 def explain(policy: CompiledPolicy, rule: CompiledRule, fact: Any, joined: tuple, quantity: Decimal,
             points: Decimal, credited: str, unit_names: Mapping[str, str]) -> str:
-    used = _placeholders(rule.rule.explain)
+    used = template_names(rule.rule.explain)
     context = _Context(_labelled(policy, fact, used))
     for name in used & _CONSTANTS.keys():
         context[name] = _CONSTANTS[name](rule, fact, quantity, points, credited, unit_names)

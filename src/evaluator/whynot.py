@@ -19,7 +19,7 @@ from .conditions import NUMERIC_OPS, Test
 from .derive import DerivedFact, field_values
 from .describe import fact_summary, find_clause, find_unit, where
 from .evaluate import Evaluation
-from .findings import explain, quantity_of
+from .findings import credited_units, explain, quantity_of
 from .numbers import plain, signed
 from .policy.load import CompiledRule
 
@@ -60,16 +60,8 @@ def why_not(ev: Evaluation, unit: str, clause: str) -> tuple[str, str, list[Fact
     uid, cid = find_unit(ev, unit), find_clause(ev, clause)
     rules = ev.policy.rules_of(cid)
     types = {r.rule.fact for r in rules}
-    credit_fields = {r.rule.credit for r in rules if r.rule.credit != "unit"}
-    considered = []
-    for fact in (*ev.factset.facts, *ev.derived):
-        if fact.type not in types:
-            continue
-        values = field_values(fact)
-        credited_here = any(uid in (values.get(f) if isinstance(values.get(f), list) else [values.get(f)])
-                            for f in credit_fields)
-        if fact.unit == uid or credited_here:
-            considered.append(fact)
+    considered = [fact for fact in (*ev.factset.facts, *ev.derived) if fact.type in types and (
+        fact.unit == uid or any(uid in credited_units(r, fact) for r in rules if r.rule.fact == fact.type))]
     return uid, cid, [_fact_outcome(ev, uid, rules, fact) for fact in sorted(considered, key=lambda f: f.id)]
 
 
@@ -77,9 +69,7 @@ def _fact_outcome(ev: Evaluation, uid: str, rules: list[CompiledRule], fact: Any
     outcomes = []
     values = field_values(fact)
     for rule in (r for r in rules if r.rule.fact == fact.type):
-        credited = [fact.unit] if rule.rule.credit == "unit" else (
-            values.get(rule.rule.credit) if isinstance(values.get(rule.rule.credit), list) else [values.get(rule.rule.credit)])
-        if uid not in credited:
+        if uid not in credited_units(rule, fact):
             continue
         outcome = _rule_outcome(ev, uid, rule, fact, values)
         if outcome is not None:

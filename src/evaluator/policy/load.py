@@ -10,7 +10,7 @@ import hashlib
 import string
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -25,6 +25,12 @@ from .model import Clause, Derivation, Policy, Rule
 # Names an explanation may use beside the fields of its fact.
 EXPLAIN_NAMES = {"quantity", "rate", "rate_abs", "points", "over", "unit_name", "clause", "id",
                  "breakdown", "not_counted", "credited", "credited_name"}
+
+
+@lru_cache(maxsize=None)
+def template_names(template: str) -> frozenset[str]:
+    """The names an explanation template uses (`{person}`, `{first_reading.id}` → first_reading)."""
+    return frozenset(f.split(".")[0].split("[")[0] for _, f, _, _ in string.Formatter().parse(template) if f)
 
 
 @dataclass(frozen=True)
@@ -325,7 +331,7 @@ class _Checker:
     def placeholders(self, rule: Rule, fields: Mapping[str, FieldSpec], joins: list[str], at: tuple,
                      clause_params: Mapping[str, Decimal]) -> None:
         try:
-            names = {f.split(".")[0].split("[")[0] for _, f, _, _ in string.Formatter().parse(rule.explain) if f}
+            names = template_names(rule.explain)
         except ValueError as exc:
             self.report(f"explain: {exc}", *at, "explain")
             return
