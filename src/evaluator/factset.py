@@ -17,7 +17,7 @@ from typing import Any, Iterable
 from pydantic import TypeAdapter, ValidationError
 
 from .errors import FactSetError, Problem, allowed, did_you_mean
-from .facts import FACT_TYPES, AnyFact, Fact, Unit, fields_of
+from .facts import FACT_TYPES, AnyFact, Fact, Record, Unit, as_records, fields_of
 from .yamlio import json_fact_lines, load_document
 
 TOP_LEVEL_KEYS = ("year", "policy", "units", "facts")
@@ -31,7 +31,7 @@ class FactSet:
     year: int
     policy: str | None
     units: dict[str, Unit]            # in the order of the file
-    facts: list[Fact]
+    facts: list[Record]
     lines: dict[str, int] = field(default_factory=dict)  # fact id -> line (YAML input)
     sha256: str = ""
 
@@ -79,12 +79,12 @@ def check_factset(data: Any, name: str, problems: list[Problem] | None = None, s
     if not isinstance(raw_facts, list):
         problems.append(Problem(name, locate.key("facts"), "'facts' must be a list of facts", "structure"))
         raw_facts = []
-    facts: list[Fact] = []
+    facts: list[Record] = []
     lines: dict[str, int] = {}
     references = _References(units, year, name, locate, problems)
     for start in range(0, len(raw_facts), CHUNK):
         chunk = raw_facts[start:start + CHUNK]
-        facts += _check_facts(chunk, start, name, locate, problems)
+        facts += as_records(_check_facts(chunk, start, name, locate, problems))
         references.check(chunk, start)
         if locate.has_lines:
             lines.update((_label(item["id"]), item.line) for item in chunk if isinstance(item, dict) and "id" in item)
