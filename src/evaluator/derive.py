@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Iterable
 
-from .facts import Fact
+from .facts import Record
 from .policy.load import CompiledDerivation
 
 
@@ -44,20 +44,20 @@ class DerivedFact:
         return 1
 
 
-def field_values(fact: Fact | DerivedFact) -> dict[str, Any]:
+def field_values(fact: Record | DerivedFact) -> dict[str, Any]:
     """A fact's fields by name, for conditions and explanations."""
     if isinstance(fact, DerivedFact):
         return {"unit": fact.unit, "type": fact.type, **fact.values}
     return fact.__dict__
 
 
-def derive(derivations: Iterable[CompiledDerivation], facts: Iterable[Fact]) -> tuple[list[DerivedFact], set[str]]:
+def derive(derivations: Iterable[CompiledDerivation], facts: Iterable[Record]) -> tuple[list[DerivedFact], set[str]]:
     """The derived facts, and the ids of the records the derivations consumed."""
     derivations = list(derivations)
     by_source = defaultdict(list)
     for d in derivations:
         by_source[d.spec.source].append(d)
-    groups: dict[tuple, list[Fact]] = defaultdict(list)
+    groups: dict[tuple, list[Record]] = defaultdict(list)
     consumed: set[str] = set()
     for fact in facts:
         for d in by_source.get(fact.type, ()):
@@ -68,7 +68,7 @@ def derive(derivations: Iterable[CompiledDerivation], facts: Iterable[Fact]) -> 
     return [_derived(spec_of[key[0]], key, records) for key, records in sorted(groups.items())], consumed
 
 
-def _derived(d: CompiledDerivation, key: tuple, records: list[Fact]) -> DerivedFact:
+def _derived(d: CompiledDerivation, key: tuple, records: list[Record]) -> DerivedFact:
     spec = d.spec
     counted = sorted((r for r in records if d.counted.holds(r.__dict__)), key=lambda r: r.id)
     others = sorted((r for r in records if not d.counted.holds(r.__dict__)), key=lambda r: r.id)
@@ -82,7 +82,7 @@ def _derived(d: CompiledDerivation, key: tuple, records: list[Fact]) -> DerivedF
         derivation=spec.title)
 
 
-def _breakdown(spec, records: list[Fact]) -> tuple[tuple[str, Decimal], ...]:
+def _breakdown(spec, records: list[Record]) -> tuple[tuple[str, Decimal], ...]:
     if not spec.breakdown_by:
         return ()
     totals: dict[str, Decimal] = defaultdict(Decimal)
