@@ -16,12 +16,18 @@ def fact_summary(ev: Evaluation, fact: Any) -> str:
     policy = ev.policy
     labels = policy.policy.labels
     parts = [fact.derivation if isinstance(fact, DerivedFact) else labels.types.get(fact.type, fact.type)]
+    names = {u.id: u.name for u in ev.factset.units.values()}
+    unit_fields = {n for n, spec in policy.type_fields.get(fact.type, {}).items()
+                   if spec.kind == "unit" or spec.item == "unit"} - {"unit"}
     for name, value in field_values(fact).items():
         if name in _SKIP or value in (None, [], (), False) or (name == "count" and value == 1):
             continue
         label = labels.fields.get(name, name)
         if value is True:
             parts.append(label)
+        elif name in unit_fields:  # units by their names, as reviewers know them
+            units = value if isinstance(value, (list, tuple)) else [value]
+            parts.append(f"{label}:{'、'.join(names.get(u, u) for u in units)}")
         elif isinstance(value, (list, tuple)):
             parts.append(f"{label}:{policy.label(fact.type, name, value)}")
         elif isinstance(value, str):

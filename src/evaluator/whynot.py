@@ -15,7 +15,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from .conditions import NUMERIC_OPS, Test
+from .conditions import Test
 from .derive import DerivedFact, field_values
 from .describe import fact_summary, find_clause, find_unit, where
 from .evaluate import Evaluation
@@ -146,7 +146,9 @@ def _failed_text(ev: Evaluation, fact_type: str, test: Test, actual: Any) -> str
 
 
 def _near_miss(test: Test, actual: Any) -> bool:
-    if test.op not in NUMERIC_OPS or not isinstance(actual, (int, Decimal)) or not test.value:
+    # Thresholds to be reached (以上, 超过): missing an upper tier by a little is news;
+    # "failing" 不足 at the threshold only means the upper tier applied instead.
+    if test.op not in ("at_least", "more_than") or not isinstance(actual, (int, Decimal)) or not test.value:
         return False
     return abs(Decimal(actual) - test.value) <= abs(test.value) * NEAR
 
