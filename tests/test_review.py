@@ -1,6 +1,7 @@
 """Reviewers answer "which clause gave these points, from which lines?" and "why only this?" from the CLI."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -115,3 +116,11 @@ def test_batch_mode_scores_every_file_and_reports_the_bad_one(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["2024.result.json", "small-2024.result.json"]
     assert "broken-2024.yaml:43: fact L-002" in done.stderr
     assert "2 个事实集已评估,1 个有错误" in done.stdout
+
+
+def test_the_demo_prints_the_scorecard_in_chinese():
+    done = subprocess.run([sys.executable, "-m", "evaluator", "run", str(EXAMPLES / "2024.yaml")],
+                          capture_output=True, text=True, env={**os.environ, "COLUMNS": "120"})
+    assert done.returncode == 0, done.stderr
+    assert "名次" in done.stdout and "信访室" in done.stdout and "95.58" in done.stdout
+    assert "评优建议(按名次):" in done.stdout and "取消评优资格:4.1.3 作风建设" in done.stdout
