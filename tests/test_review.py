@@ -1,8 +1,10 @@
 """Reviewers answer "which clause gave these points, from which lines?" and "why only this?" from the CLI."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+from decimal import Decimal
 import sys
 
 import pytest
@@ -13,6 +15,7 @@ from evaluator.errors import UsageError
 from evaluator.evaluate import evaluate
 from evaluator.explain import print_explanation
 from evaluator.factset import check_factset, load_factset
+from evaluator.numbers import two_places
 from evaluator.whynot import print_why_not, why_not
 
 from conftest import EXAMPLES, ROOT
@@ -126,9 +129,6 @@ def test_the_demo_prints_the_scorecard_in_chinese():
     assert "取消评优资格:4.1.3 作风建设" in done.stdout  # the example's one disqualified unit says why
     result = subprocess.run([sys.executable, "-m", "evaluator", "run", str(EXAMPLES / "2024.yaml"), "--format", "json"],
                             capture_output=True, text=True)
-    import json
-    from decimal import Decimal
-    from evaluator.numbers import two_places
     for unit in json.loads(result.stdout, parse_float=Decimal)["units"]:  # the table shows the JSON's scores
         row = next(line for line in done.stdout.splitlines() if f" {unit['name']} " in line)
         assert two_places(Decimal(unit["total"])) in row and f" {unit['rank']} " in row
