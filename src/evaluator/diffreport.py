@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from .diff import Diff, to_dict
+from .result import json_number
 from .numbers import two_places
 
 SECTION_HEADERS = (("common_score", "共性"), ("annual_score", "年度"), ("daily_score", "日常"), ("total", "总分"))
@@ -48,14 +49,8 @@ def print_diff(d: Diff, console: Console) -> None:
         console.print("  没有条款的分值发生变化。")
 
 
-def _plain(value):
-    if isinstance(value, Decimal):
-        return float(value) if value != value.to_integral_value() else int(value)
-    raise TypeError(type(value).__name__)
-
-
 def render_json(d: Diff) -> str:
-    return json.dumps(to_dict(d), ensure_ascii=False, indent=2, default=_plain) + "\n"
+    return json.dumps(to_dict(d), ensure_ascii=False, indent=2, default=json_number) + "\n"
 
 
 def render_markdown(d: Diff) -> str:

@@ -49,7 +49,7 @@ def run_record(ev: Evaluation) -> dict[str, Any]:
 
 @lru_cache(maxsize=4096)
 def _number_text(value: Decimal) -> str:
-    return json.dumps(_number(value))
+    return json.dumps(json_number(value))
 
 
 _string = json.encoder.encode_basestring  # the C encoder of one JSON string, non-ASCII kept
@@ -65,7 +65,7 @@ def _finding_line(f: Finding) -> str:
             f'"quantity": {_number_text(f.quantity)}{via}}}')
 
 
-def _number(value: Any) -> Any:
+def json_number(value: Any) -> Any:
     if isinstance(value, Decimal):
         # Whole numbers as integers (35, whether computed as 35 or 35.0: equal Decimals must
         # print alike). Points have at most a few decimals, and the shortest float repr is
@@ -83,7 +83,7 @@ def write_json(ev: Evaluation, out: TextIO, *, with_run_record: bool = True) -> 
     data = to_dict(ev, with_findings=False)
     if not with_run_record:
         data.pop("run")
-    head = json.dumps(data, ensure_ascii=False, indent=2, default=_number)
+    head = json.dumps(data, ensure_ascii=False, indent=2, default=json_number)
     out.write(head[:-2])
     if not ev.findings:
         out.write(',\n  "findings": []\n}\n')

@@ -114,18 +114,12 @@ class SectionView:
         return [c for p in self.parts for c in p.clauses]
 
 
-def _number(value: Any, parameters: dict[str, Any]) -> str:
+def _number(value: Any, parameters: dict[str, Any], show=plain) -> str:
+    """A number of a rule as written: a literal, or a `$parameter` with its value."""
     if isinstance(value, str) and value.startswith("$"):
         p = parameters.get(value[1:])
-        return f"{plain(p.value)}(参数 {value[1:]})" if p is not None else value
-    return plain(value) if isinstance(value, (Decimal, int, float)) else str(value)
-
-
-def _points(value: Any, parameters: dict[str, Any]) -> str:
-    if isinstance(value, str) and value.startswith("$"):
-        p = parameters.get(value[1:])
-        return f"{signed(p.value)}(参数 {value[1:]})" if p is not None else value
-    return signed(Decimal(value))
+        return f"{show(p.value)}(参数 {value[1:]})" if p is not None else value
+    return show(Decimal(value)) if isinstance(value, (Decimal, int, float)) else str(value)
 
 
 def _field(policy: CompiledPolicy, name: str) -> str:
@@ -196,7 +190,7 @@ def _rule_row(policy: CompiledPolicy, clause: Clause, rule: Rule) -> dict[str, s
                           f"{_type(policy, j.fact)}"
                           + (f"({_conditions(policy, j.fact, j.when, params)})" if j.when else "")
                           for j in rule.joins.values()),
-        "points": _points(rule.points, params),
+        "points": _number(rule.points, params, signed),
         "per": _per(policy, rule.per, params),
         "credit": _credit(policy, rule.credit),
         "rulings": "、".join(rule.rulings),
