@@ -139,27 +139,30 @@ def compile_policy(data: Any, name: str, sha256: str = "") -> CompiledPolicy:
     return compiled
 
 
-def _schema_problem(err: dict, data: Any, name: str) -> Problem:
-    loc = err["loc"]
-    line, node = None, data
-    for part in loc:
+def _line_at(raw: Any, path: tuple) -> int | None:
+    """The line of the deepest node along `path` (keys and list indexes) that has one."""
+    node, line = raw, None
+    for part in path:
         if hasattr(node, "line_of") and isinstance(part, str):
             line = node.line_of(part)
-        elif hasattr(node, "line"):
-            line = node.line
         try:
             node = node[part]
         except (KeyError, IndexError, TypeError):
             break
-    if hasattr(node, "line") and err["type"] != "extra_forbidden":
-        line = node.line if line is None else line
+        if hasattr(node, "line"):
+            line = node.line
+    return line
+
+
+def _schema_problem(err: dict, data: Any, name: str) -> Problem:
+    loc = err["loc"]
     where = ".".join(map(str, loc))
     message = err["msg"]
     if err["type"] == "extra_forbidden":
         message = f"unknown key '{loc[-1]}'"
     elif err["type"] == "missing":
         message = f"missing key '{loc[-1]}'"
-    return Problem(name, line, f"{where}: {message}", "policy-schema")
+    return Problem(name, _line_at(data, tuple(loc)), f"{where}: {message}", "policy-schema")
 
 
 class _Checker:
@@ -169,17 +172,7 @@ class _Checker:
         self.type_fields: dict[str, dict[str, FieldSpec]] = {t: fields_of(t) for t in FACT_TYPES}
 
     def line(self, *path: Any) -> int | None:
-        node, line = self.raw, None
-        for part in path:
-            if hasattr(node, "line_of") and isinstance(part, str):
-                line = node.line_of(part)
-            try:
-                node = node[part]
-            except (KeyError, IndexError, TypeError):
-                break
-            if hasattr(node, "line"):
-                line = node.line
-        return line
+        return _line_at(self.raw, path)
 
     def report(self, message: str, *path: Any) -> None:
         self.problems.append(Problem(self.name, self.line(*path), message, "policy"))
