@@ -6,7 +6,7 @@ PYTHON ?= $(shell for p in python3 python3.12 python3.11 python3.10; do \
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup browser demo test bench docs clean
+.PHONY: setup tools demo test bench docs clean
 
 $(BIN)/evaluator: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "needs Python 3.10-3.12 (durable-rules 2.0.28 does not import on 3.13)"; exit 1; }
@@ -17,16 +17,22 @@ $(BIN)/evaluator: pyproject.toml
 
 setup: $(BIN)/evaluator
 
+# The bundled year as the office keeps it (a ledger workbook), then proof that it scores as the YAML.
 demo: setup
-	$(BIN)/evaluator run examples/2024.yaml
+	$(BIN)/evaluator run examples/2024.xlsx
+	$(BIN)/evaluator diff examples/2024.xlsx --against-facts examples/2024.yaml
 
-# The report and site tests open pages in Debian's chromium (with CJK fonts); install them when missing.
-browser:
-	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) ; } || \
-	  echo "chromium is not installed: the browser tests will say they were skipped"
+# The report and site tests open pages in Debian's chromium (with CJK fonts); the ledger tests open
+# workbooks in LibreOffice and look at pages through pdftoppm. Install them when missing.
+APT := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
+tools:
+	@{ command -v chromium && command -v soffice && command -v pdftoppm; } >/dev/null 2>&1 || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	    (apt-get update -qq && $(APT) chromium fonts-noto-cjk >/dev/null && \
+	     $(APT) --no-install-recommends libreoffice-calc-nogui poppler-utils >/dev/null) ; } || \
+	  echo "chromium or LibreOffice is not installed: the tests that need them will say they were skipped"
 
-test: setup browser
+test: setup tools
 	$(BIN)/python -m pytest
 
 # The living-documentation site: run the scenarios (failures are shown on the site), then render.

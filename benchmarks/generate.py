@@ -237,6 +237,7 @@ class _Year:
         self.reg_slots: List[list] = []      # [name_index, next_stage, drafting_unit]
         self.reg_names_used = 0
         self.duty_cycle = 0
+        self.duties_held: dict = {}
 
         self.types, self.type_cum = _weighted(WEIGHTS.items())
         # Guarantee every type at least once when there is room: fixed random positions.
@@ -497,8 +498,14 @@ class _Year:
     _DUTIES = ("documents", "personnel", "finance")
 
     def _annual_duty(self, u):
-        duty = self._DUTIES[self.duty_cycle % 3]
+        # R20: a unit holds each duty once a year; a unit that holds all three gets a lecture instead.
+        held = self.duties_held.setdefault(u, set())
+        free = [d for d in self._DUTIES if d not in held]
+        if not free:
+            return None
+        duty = free[self.duty_cycle % len(free)]
         self.duty_cycle += 1
+        held.add(duty)
         return {"duty": duty, "errors": self._errors()}
 
     def _information_item(self, u):
@@ -551,6 +558,9 @@ class _Year:
                     t = forced[i]
                 i += 1
                 fields = makers[t](u)
+                if fields is None:
+                    t = "lecture"
+                    fields = makers[t](u)
                 if t == "regulation_draft":
                     fields, u = fields
                 fact = {"id": "F%07d" % i, "type": t, "unit": unit_ids[u]}

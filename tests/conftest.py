@@ -14,6 +14,17 @@ sys.path.insert(0, str(Path(__file__).parent))  # tests import their helpers (or
 pytest_plugins = ["scenario_results"]  # records each scenario's outcome for the living-documentation site
 
 
+@pytest.fixture
+def english():
+    """Messages in English, for tests written against the English wording (Chinese is the default)."""
+    from evaluator.i18n import language
+    with language("en"):
+        yield
+
+
+ENGLISH_ENV = {**__import__("os").environ, "EVALUATOR_LANG": "en"}
+
+
 @pytest.fixture(scope="session")
 def policy():
     from evaluator.policy import load_policy

@@ -221,11 +221,18 @@ def fact_sets(draw, min_units=1, max_units=6, max_facts=60):
 
     n_facts = draw(st.integers(min_value=0, max_value=max_facts))
     facts = []
+    duties = set()  # R20: one annual_duty record per unit and duty
     for i in range(n_facts):
         t = draw(st.sampled_from(TYPE_WEIGHTS))
         unit = draw(st.sampled_from(unit_ids))
+        fields = fields_for(draw, t, unit, unit_ids)
+        if t == "annual_duty":
+            if (unit, fields["duty"]) in duties:
+                t, fields = "lecture", fields_for(draw, "lecture", unit, unit_ids)
+            else:
+                duties.add((unit, fields["duty"]))
         fact = {"id": "F%04d" % (i + 1), "type": t, "unit": unit}
-        fact.update(fields_for(draw, t, unit, unit_ids))
+        fact.update(fields)
         if t in COUNT_TYPES and draw(st.booleans()):
             fact["count"] = draw(st.integers(min_value=1, max_value=50))
         if draw(st.booleans()):

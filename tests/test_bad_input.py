@@ -11,7 +11,10 @@ import pytest
 from evaluator.errors import FactSetError
 from evaluator.factset import load_factset
 
-from conftest import EXAMPLES
+from conftest import ENGLISH_ENV, EXAMPLES
+
+# These tests check the English wording (--lang en); test_chinese_input.py checks the Chinese default.
+pytestmark = pytest.mark.usefixtures("english")
 
 HEADER = """\
 year: 2024
@@ -57,8 +60,8 @@ CASES = {
                                    6, "F1", "corrected", ["needs reviewed_by"]),
     "count on a type that has none": ("  - {id: F1, type: leave, unit: office, person: 张三, kind: sick, days: 1, count: 2}\n",
                                       6, "F1", "count", ["unknown field 'count'"]),
-    "boolean written as text": ("  - {id: F1, type: annual_target, unit: office, title: 目标, completed: '是'}\n",
-                                6, "F1", "completed", ["valid boolean"]),
+    "boolean that is neither yes nor no": ("  - {id: F1, type: annual_target, unit: office, title: 目标, completed: '也许'}\n",
+                                           6, "F1", "completed", ["must be true or false", "也许"]),
 }
 
 
@@ -138,7 +141,7 @@ def test_the_broken_example_gets_every_promised_error(tmp_path):
 def test_cli_reports_errors_without_a_traceback_and_writes_nothing(tmp_path):
     out = tmp_path / "result.json"
     done = subprocess.run([sys.executable, "-m", "evaluator", "run", str(EXAMPLES / "broken-2024.yaml"),
-                           "--format", "json", "--output", str(out)], capture_output=True, text=True)
+                           "--format", "json", "--output", str(out)], capture_output=True, text=True, env=ENGLISH_ENV)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert "broken-2024.yaml:43: fact L-002, field 'type'" in done.stderr
@@ -148,11 +151,11 @@ def test_cli_reports_errors_without_a_traceback_and_writes_nothing(tmp_path):
 
 def test_cli_validate_accepts_the_example():
     done = subprocess.run([sys.executable, "-m", "evaluator", "validate", str(EXAMPLES / "2024.yaml")],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, env=ENGLISH_ENV)
     assert done.returncode == 0 and "valid" in done.stdout
 
 
 def test_cli_missing_file_is_a_clean_error(tmp_path):
     done = subprocess.run([sys.executable, "-m", "evaluator", "run", str(tmp_path / "nope.yaml")],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, env=ENGLISH_ENV)
     assert done.returncode == 1 and "no such file" in done.stderr and "Traceback" not in done.stderr

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 
+from bdd.steps_warnings import *  # noqa: F401,F403 - the steps of features/完整性提示.feature
 from bdd.world import World
 from conftest import POLICY
 

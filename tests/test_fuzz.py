@@ -18,6 +18,7 @@ import os
 import random
 import signal
 import subprocess
+import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,9 +30,15 @@ from evaluator.evaluate import evaluate
 from evaluator.factset import load_factset
 from evaluator.result import to_json
 
+# These tests check the English wording (--lang en); Chinese is the default (test_chinese_input.py).
+from conftest import ENGLISH_ENV  # noqa: E402
+pytestmark = pytest.mark.usefixtures("english")
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
-CLI = Path("/work/venv/bin/evaluator")
+# The installed console script beside this interpreter (the venv's), else the module: it always runs.
+_SCRIPT = Path(sys.executable).with_name("evaluator")
+CLI = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "evaluator"]
 CASES = int(os.environ.get("FUZZ_CASES", "1500"))
 SEED = os.environ.get("FUZZ_SEED", "2024")
 CLI_CASES = int(os.environ.get("FUZZ_CLI_CASES", "12"))
@@ -294,7 +301,6 @@ def test_mutated_fact_sets_are_scored_or_refused_cleanly(policy, tmp_path):
     assert counts["ok"] and counts["refused"], counts  # the mutations do reach both outcomes
 
 
-@pytest.mark.skipif(not CLI.exists(), reason="the evaluator command is not installed yet")
 def test_the_command_reports_user_errors_without_a_traceback(policy, tmp_path):
     failures, seen = [], {0: 0, 1: 0}
     picked = [c for c in cases(max(CLI_CASES * 4, 40)) if c[1] == "small-2024.yaml"][:CLI_CASES]
@@ -302,7 +308,7 @@ def test_the_command_reports_user_errors_without_a_traceback(policy, tmp_path):
         path = tmp_path / f"cli-{case}-{name}"
         path.write_bytes(data)
         library, _ = outcome(path, policy)
-        run = subprocess.run([str(CLI), "run", str(path), "--format", "json"], capture_output=True, timeout=60)
+        run = subprocess.run([*CLI, "run", str(path), "--format", "json"], capture_output=True, env=ENGLISH_ENV, timeout=60)
         stderr = run.stderr.decode("utf-8", "replace")
         why = None
         if run.returncode not in (0, 1):

@@ -20,6 +20,9 @@ from evaluator.whynot import print_why_not, why_not
 
 from conftest import EXAMPLES, ROOT
 
+# These tests check the English wording (--lang en); Chinese is the default (test_chinese_input.py).
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture(scope="module")
 def example(policy):
@@ -105,7 +108,7 @@ def test_cli_commands_run_in_chinese():
         assert "Traceback" not in done.stderr
     done = subprocess.run([sys.executable, "-m", "evaluator", "explain", str(EXAMPLES / "2024.yaml"), "--unit", "nobody"],
                           capture_output=True, text=True)
-    assert done.returncode == 1 and "no unit 'nobody'" in done.stderr
+    assert done.returncode == 1 and "没有机构“nobody”" in done.stderr
 
 
 def test_batch_mode_scores_every_file_and_reports_the_bad_one(tmp_path):
@@ -117,7 +120,7 @@ def test_batch_mode_scores_every_file_and_reports_the_bad_one(tmp_path):
                           capture_output=True, text=True)
     assert done.returncode == 1
     assert sorted(p.name for p in out.iterdir()) == ["2024.result.json", "small-2024.result.json"]
-    assert "broken-2024.yaml:43: fact L-002" in done.stderr
+    assert "broken-2024.yaml:43: 事实 L-002" in done.stderr
     assert "2 个事实集已评估,1 个有错误" in done.stdout
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .errors import EvaluatorError
 
-SUFFIX = {"json": ".result.json", "markdown": ".md", "html": ".html", "csv": ".csv", "xlsx": ".xlsx"}
+SUFFIX = {"json": ".result.json", "markdown": ".md", "html": ".html", "csv": ".csv", "xlsx": ".result.xlsx"}  # never a ledger's own name
 
 
 @dataclass(frozen=True)
@@ -28,23 +28,22 @@ def fact_files(paths: list[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found += sorted(p for p in path.iterdir() if p.suffix.lower() in (".yaml", ".yml", ".json")
-                            and not p.name.endswith(".result.json"))
+            found += sorted(p for p in path.iterdir() if p.suffix.lower() in (".yaml", ".yml", ".json", ".xlsx")
+                            and not p.name.endswith((".result.json", ".result.xlsx")) and not p.name.startswith(("~$", ".~")))
         else:
             found.append(path)
     return found
 
 
 def _one(facts: str, policy: str | None, fmt: str, lang: str, out_dir: str | None) -> Outcome:
-    from .evaluate import evaluate
-    from .factset import load_factset
+    from .evaluate import evaluate, load_year
+    from .i18n import set_language
     from .output import write_atomically
-    from .policy.registry import choose_policy
     from .reports import writer
+    set_language(lang)  # a worker process starts in the default language
     path = Path(facts)
     try:
-        factset = load_factset(path)
-        ev = evaluate(factset, choose_policy(factset.year, factset.policy, policy))
+        ev = evaluate(*load_year(path, policy))
         target = Path(out_dir or path.parent) / (path.stem + SUFFIX[fmt])
         write_atomically(target, writer(ev, fmt, lang))
         return Outcome(facts, str(target), len(ev.scorecard.units), len(ev.findings))

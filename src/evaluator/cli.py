@@ -1,6 +1,7 @@
 """The `evaluator` command line."""
 from __future__ import annotations
 
+import datetime
 import gc
 import signal
 import sys
@@ -11,11 +12,12 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from .errors import EvaluatorError, InputError
-from .evaluate import Evaluation, evaluate
-from .factset import load_factset
+from .errors import EvaluatorError, InputError, UsageError
+from .evaluate import Evaluation, evaluate, load_year
+from .i18n import current as current_language, say, set_language
 from .output import write_atomically
 from .policy.registry import choose_policy
+from .vocabulary import parse_date
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Scores a year's facts under the assessment method, clause by clause.")
@@ -37,13 +39,35 @@ class Lang(str, Enum):
     en = "en"
 
 
-FACTS = typer.Argument(..., help="The year's fact set (YAML or JSON).")
+FACTS = typer.Argument(..., help="The year's fact set: a ledger workbook (.xlsx), YAML or JSON.")
 POLICY = typer.Option(None, "--policy", help="A policy file; by default the one the fact set names or its year picks.")
+AS_OF = typer.Option(None, "--as-of", help="Mid-year (半年集中督查): score only records dated on or before this day, e.g. 2024-06-30.")
+STRICT = typer.Option(False, "--strict", help="Treat warnings (valid but probably a mistake) as errors.")
 
 
-def _evaluate(facts: Path, policy: Optional[Path]) -> Evaluation:
-    factset = load_factset(facts)
-    return evaluate(factset, choose_policy(factset.year, factset.policy, policy))
+def _day(text: Optional[str]) -> Optional[datetime.date]:
+    if text is None:
+        return None
+    day = parse_date(text)
+    if not isinstance(day, datetime.date):
+        raise UsageError(say("--as-of 应是日期,如 2024-06-30,而不是“{t}”", "--as-of must be a date like 2024-06-30, not '{t}'", t=text))
+    return day
+
+
+def _evaluate(facts: Path, policy: Optional[Path], as_of: Optional[str] = None, strict: bool = False) -> Evaluation:
+    factset, compiled = load_year(facts, policy)
+    ev = evaluate(factset, compiled, as_of=_day(as_of))
+    _say_notices(ev.notices, strict)
+    return ev
+
+
+def _say_notices(notices, strict: bool) -> None:
+    """Warnings go to stderr, one per line; with --strict they stop the run before anything is written."""
+    for notice in notices:
+        err.print(str(notice), markup=False, highlight=False)
+    if strict and notices:
+        raise EvaluatorError(say("有 {n} 条提示,--strict 把提示当作错误", "{n} warning(s), and --strict treats warnings as errors",
+                                 n=len(notices)))
 
 
 @app.command()
@@ -51,14 +75,18 @@ def run(facts: list[Path] = typer.Argument(..., help="A fact set (YAML or JSON),
         policy: Optional[Path] = POLICY,
         format: Format = typer.Option(Format.table, "--format", "-f", help="table | json | markdown | html | csv | xlsx"),
         output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report here (atomically)."),
-        lang: Lang = typer.Option(Lang.zh, "--lang", help="Labels of the office reports: zh or en.")) -> None:
+        lang: Optional[Lang] = typer.Option(None, "--lang", help="Language of the reports and messages: zh (default) or en."),
+        as_of: Optional[str] = AS_OF, strict: bool = STRICT) -> None:
     """Score the fact set: scorecard, rank and award eligibility, every point traced to its clause.
 
     Several files or a folder are scored in parallel, each to its own result file."""
+    if lang:
+        set_language(lang.value)
+    lang = Lang(current_language())
     if len(facts) > 1 or facts[0].is_dir():
         _run_batch(facts, policy, "json" if format is Format.table else format.value, lang.value, output)
         return
-    ev = _evaluate(facts[0], policy)
+    ev = _evaluate(facts[0], policy, as_of, strict)
     if format is Format.table:
         from .reports.table import print_scorecard
         print_scorecard(ev, out)
@@ -69,9 +97,9 @@ def run(facts: list[Path] = typer.Argument(..., help="A fact set (YAML or JSON),
     from .reports import BINARY, render, writer
     if output:
         write_atomically(output, writer(ev, format.value, lang.value))
-        err.print(f"wrote {output}")
+        err.print(say("已写入 {o}", "wrote {o}", o=output))
     elif format.value in BINARY:
-        raise EvaluatorError(f"--format {format.value} needs --output FILE")
+        raise EvaluatorError(say("--format {f} 需要用 --output 指定文件", "--format {f} needs --output FILE", f=format.value))
     else:
         sys.stdout.buffer.write(render(ev, format.value, lang.value))
 
@@ -82,7 +110,8 @@ def _run_batch(paths: list[Path], policy: Optional[Path], fmt: str, lang: str, o
     from .batch import fact_files, run_batch
     files = fact_files(paths)
     if not files:
-        raise EvaluatorError(f"no fact sets (.yaml, .yml, .json) in {', '.join(map(str, paths))}")
+        raise EvaluatorError(say("{p} 中没有事实集(.xlsx、.yaml、.yml、.json)", "no fact sets (.xlsx, .yaml, .yml, .json) in {p}",
+                                 p=", ".join(map(str, paths))))
     with Progress(console=err, transient=True) as progress:
         task = progress.add_task("评估中", total=len(files))
         outcomes = run_batch(files, policy, fmt, lang, out_dir, lambda _: progress.advance(task))
@@ -98,10 +127,13 @@ def _run_batch(paths: list[Path], policy: Optional[Path], fmt: str, lang: str, o
 
 
 @app.command()
-def validate(facts: Path = FACTS) -> None:
-    """Check a fact set without scoring it: every problem at once, with file, line, fact id and field."""
-    factset = load_factset(facts)
-    out.print(f"{facts}: {len(factset.facts)} facts, {len(factset.units)} units, year {factset.year}: valid")
+def validate(facts: Path = FACTS, policy: Optional[Path] = POLICY, as_of: Optional[str] = AS_OF, strict: bool = STRICT) -> None:
+    """Check a fact set without scoring it: every problem at once, with file, line (or sheet, row, column), fact id and field."""
+    factset, compiled = load_year(facts, policy)
+    from .completeness import run_checks
+    _say_notices([*factset.notices, *run_checks(factset, compiled, _day(as_of))], strict)
+    out.print(say("{f}:{y} 年度,{u} 个机构,{n} 条记录:无误", "{f}: {n} facts, {u} units, year {y}: valid",
+                  f=facts, n=len(factset.facts), u=len(factset.units), y=factset.year), markup=False, soft_wrap=True)
 
 
 UNIT = typer.Option(..., "--unit", "-u", help="A unit id or its Chinese name.")
@@ -110,28 +142,28 @@ UNIT = typer.Option(..., "--unit", "-u", help="A unit id or its Chinese name.")
 @app.command()
 def explain(facts: Path = FACTS, unit: str = UNIT,
             clause: Optional[str] = typer.Option(None, "--clause", "-c", help="Only this clause, e.g. 4.3.2.5."),
-            policy: Optional[Path] = POLICY) -> None:
+            policy: Optional[Path] = POLICY, as_of: Optional[str] = AS_OF) -> None:
     """A unit's section scores and every finding by clause: wording, rule, arithmetic, evidence lines."""
     from .explain import print_explanation
-    print_explanation(_evaluate(facts, policy), unit, clause, out)
+    print_explanation(_evaluate(facts, policy, as_of), unit, clause, out)
 
 
 @app.command("why-not")
 def why_not(facts: Path = FACTS, unit: str = UNIT,
             clause: str = typer.Option(..., "--clause", "-c", help="The clause, e.g. 4.3.2.5."),
-            policy: Optional[Path] = POLICY) -> None:
+            policy: Optional[Path] = POLICY, as_of: Optional[str] = AS_OF) -> None:
     """Why a clause gave a unit nothing or less: failed conditions with values and thresholds."""
     from .whynot import print_why_not
-    print_why_not(_evaluate(facts, policy), unit, clause, out)
+    print_why_not(_evaluate(facts, policy, as_of), unit, clause, out)
 
 
 @app.command()
-def coverage(facts: Path = FACTS, policy: Optional[Path] = POLICY,
+def coverage(facts: Path = FACTS, policy: Optional[Path] = POLICY, as_of: Optional[str] = AS_OF,
              features: Optional[Path] = typer.Option(None, "--features", help="The features folder (default: ./features if present).")) -> None:
     """For each clause: the units it fired for and their points; clauses silent this year or undocumented."""
     from .coverage import print_coverage
     folder = features or (Path("features") if Path("features").is_dir() else None)
-    print_coverage(_evaluate(facts, policy), folder, out)
+    print_coverage(_evaluate(facts, policy, as_of), folder, out)
 
 
 class DiffFormat(str, Enum):
@@ -152,10 +184,10 @@ def diff_command(facts: Path = FACTS,
     from . import diffreport
     from .diff import diff
     from .policy import load_policy
-    factset = load_factset(facts)
-    new = evaluate(factset, choose_policy(factset.year, factset.policy, policy))
+    factset, compiled = load_year(facts, policy)
+    new = evaluate(factset, compiled)
     if against_facts:
-        other = load_factset(against_facts)
+        other, _ = load_year(against_facts, policy)
         old = evaluate(other, load_policy(against) if against else new.policy)
     else:
         old = evaluate(factset, load_policy(against) if against else choose_policy(factset.year, None, None))
@@ -169,6 +201,49 @@ def diff_command(facts: Path = FACTS,
         write_atomically(output, content)
     else:
         sys.stdout.write(content)
+
+
+@app.command()
+def template(output: Path = typer.Option(..., "--output", "-o", help="The ledger workbook to write, e.g. ledger.xlsx."),
+             policy: Optional[Path] = POLICY,
+             year: Optional[int] = typer.Option(None, "--year", help="The assessment year (default: this year)."),
+             roster: Optional[Path] = typer.Option(None, "--roster", help="A fact set or ledger whose units fill the 机构 sheet.")) -> None:
+    """An empty ledger workbook (台账) for the year, generated from the policy: one sheet per kind of record."""
+    from .ledger.template import write_template
+    year = year or datetime.date.today().year
+    compiled = choose_policy(year, None, policy)
+    units = None
+    if roster:
+        factset, _ = load_year(roster, policy)
+        units = [u.model_dump() for u in factset.units.values()]
+    write_atomically(output, write_template(compiled, year, units))
+    out.print(say("已写入 {o}:{y} 年度台账模板({p})", "wrote {o}: the {y} ledger template ({p})", o=output, y=year, p=compiled.id),
+              markup=False, soft_wrap=True)
+
+
+@app.command()
+def convert(facts: Path = FACTS,
+            output: Path = typer.Option(..., "--output", "-o", help="X.xlsx (a ledger workbook), X.yaml or X.json."),
+            policy: Optional[Path] = POLICY) -> None:
+    """Write a fact set in another form, losslessly: workbook ⇄ YAML ⇄ JSON."""
+    from .convert import convert as converted
+    factset, compiled = load_year(facts, policy)
+    write_atomically(output, converted(factset, compiled, output))
+    out.print(say("已写入 {o}:{n} 条记录,{u} 个机构", "wrote {o}: {n} facts, {u} units", o=output, n=len(factset.facts),
+                  u=len(factset.units)), markup=False, soft_wrap=True)
+
+
+@app.command()
+def merge(submissions: list[Path] = typer.Argument(..., help="The units' own ledgers (.xlsx, or YAML/JSON)."),
+          roster: Path = typer.Option(..., "--roster", help="The year's roster: a ledger or fact set with the units."),
+          output: Path = typer.Option(..., "--output", "-o", help="The merged year: X.xlsx, X.yaml or X.json.")) -> None:
+    """Join each unit's submission into one year: records checked against their unit, duplicates counted once."""
+    from .ledger.merge import merge_submissions, write_merged
+    merged = merge_submissions(submissions, roster)
+    _say_notices(merged.notices, False)
+    written = write_merged(merged, output)
+    out.print(say("已写入 {o}:{n} 条记录,来自 {s} 个文件", "wrote {o}: {n} facts from {s} files",
+                  o=", ".join(map(str, written)), n=len(merged.factset.facts), s=len(submissions)), markup=False, soft_wrap=True)
 
 
 @app.command("check-policy")
@@ -233,23 +308,22 @@ def main() -> None:
         if isinstance(exc, InputError):
             for problem in exc.problems:
                 err.print(str(problem), markup=False, highlight=False)
-            err.print(exc.summary() + "; nothing was written", markup=False, highlight=False)
+            err.print(exc.summary() + say(";未写入任何文件", "; nothing was written"), markup=False, highlight=False)
         else:
-            err.print(f"error: {exc}", markup=False, highlight=False)
+            err.print(say("错误:{e}", "error: {e}", e=exc), markup=False, highlight=False)
         sys.exit(1)
     except KeyboardInterrupt:
-        err.print("interrupted; nothing was written")
+        err.print(say("已中断;未写入任何文件", "interrupted; nothing was written"))
         sys.exit(130)
-    except Exception as exc:  # click usage errors and friends
-        import click
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(1)
-        raise
+    except Exception as exc:  # a mistyped command line, typer.Exit, typer.Abort; anything else is a bug
+        from .usage import exit_code, usage_message
+        code = exit_code(exc)
+        if code is None:
+            raise
+        message = usage_message(exc)
+        if message:
+            err.print(message, markup=False, highlight=False)
+        sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any, Iterable
 
 from .facts import Record
+from .vocabulary import normal
 from .policy.load import CompiledDerivation
 
 
@@ -61,18 +62,30 @@ def derive(derivations: Iterable[CompiledDerivation], facts: Iterable[Record]) -
     consumed: set[str] = set()
     for fact in facts:
         for d in by_source.get(fact.type, ()):
-            key = (d.spec.type, fact.unit, *(str(getattr(fact, g)) for g in d.spec.group_by))
+            key = (d.spec.type, fact.unit, *(identity(fact, g) for g in d.spec.group_by))
             groups[key].append(fact)
             consumed.add(fact.id)
     spec_of = {d.spec.type: d for d in derivations}
     return [_derived(spec_of[key[0]], key, records) for key, records in sorted(groups.items())], consumed
 
 
+def identity(fact: Record, name: str) -> str:
+    """Who or what a record is about, for grouping. A person (R19) is their staff number where
+    the record carries one, else their name compared after NFKC with white space removed, so
+    `张 三`, `张三` and `张三` are one person."""
+    if name == "person":
+        person_id = getattr(fact, "person_id", None)
+        return f"#{person_id}" if person_id else normal(str(fact.person))
+    return str(getattr(fact, name))
+
+
 def _derived(d: CompiledDerivation, key: tuple, records: list[Record]) -> DerivedFact:
     spec = d.spec
     counted = sorted((r for r in records if d.counted.holds(r.__dict__)), key=lambda r: r.id)
     others = sorted((r for r in records if not d.counted.holds(r.__dict__)), key=lambda r: r.id)
-    values = {g: v for g, v in zip(spec.group_by, key[2:])}
+    # The group's fields as the records write them (the first record's spelling), not its key.
+    first = min(records, key=lambda r: r.id)
+    values = {g: getattr(first, g) for g in spec.group_by}
     values[spec.into] = sum((getattr(r, spec.sum) for r in counted), Decimal(0))
     values["not_counted_" + spec.sum] = sum((getattr(r, spec.sum) for r in others), Decimal(0))
     return DerivedFact(

@@ -5,6 +5,7 @@ from typing import Any
 
 from .derive import DerivedFact, field_values
 from .errors import UsageError, did_you_mean
+from .i18n import current, listing, say
 from .evaluate import Evaluation
 from .numbers import plain
 
@@ -39,7 +40,7 @@ def fact_summary(ev: Evaluation, fact: Any) -> str:
 
 def where(ev: Evaluation, fact_id: str) -> str:
     line = ev.factset.line_of(fact_id)
-    return f"{ev.factset.path}:{line}" if line else ev.factset.path
+    return f"{ev.factset.path}:{line}" if line is not None else ev.factset.path
 
 
 def find_unit(ev: Evaluation, name: str) -> str:
@@ -47,11 +48,13 @@ def find_unit(ev: Evaluation, name: str) -> str:
         if name in (unit.id, unit.name):
             return unit.id
     choices = [u.id for u in ev.factset.units.values()] + [u.name for u in ev.factset.units.values()]
-    raise UsageError(f"no unit '{name}' in {ev.factset.path}{did_you_mean(name, choices)} "
-                     f"(units: {', '.join(u.id for u in ev.factset.units.values())})")
+    raise UsageError(say("{f} 中没有机构“{n}”{hint}(机构:{units})", "no unit '{n}' in {f}{hint} (units: {units})",
+                         n=name, f=ev.factset.path, hint=did_you_mean(name, choices),
+                         units=listing(u.name if current() == "zh" else u.id for u in ev.factset.units.values())))
 
 
 def find_clause(ev: Evaluation, clause: str) -> str:
     if clause in ev.policy.clauses:
         return clause
-    raise UsageError(f"policy {ev.policy.id} has no clause '{clause}'{did_you_mean(clause, ev.policy.clauses)}")
+    raise UsageError(say("考核办法 {p} 中没有条款“{c}”{hint}", "policy {p} has no clause '{c}'{hint}",
+                         p=ev.policy.id, c=clause, hint=did_you_mean(clause, ev.policy.clauses)))

@@ -1,35 +1,94 @@
 """One exception tree for everything a user can get wrong, and problems as data.
 
 A `Problem` is one thing wrong in one input file, located as precisely as we can
-(file, line, fact id, field). Loaders collect every problem they find and raise
-them together, so a user fixes a file in one pass instead of one error per run.
+(file, line or workbook cell, fact id, field). Loaders collect every problem they find
+and raise them together, so a user fixes a file in one pass instead of one error per run.
+Messages are rendered in the language of the command (`i18n`), Chinese by default.
 """
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dataclass_field
 from typing import Iterable
 
+from .i18n import current, listing, say
 
-@dataclass(frozen=True, order=True)
+
+@dataclass(frozen=True)
+class Cell:
+    """Where a value stands in a workbook: sheet, row (1-based) and column, with its header.
+
+    Shown the way a spreadsheet user finds it: `请假!C14(类别)`; a whole row is `请假!14`."""
+    sheet: str
+    row: int
+    column: int | None = None      # 1-based; None: the whole row
+    header: str | None = None
+    sheet_index: int = 0           # the sheet's position in the workbook, for ordering
+
+    def __str__(self) -> str:
+        if self.column is None:
+            return f"{self.sheet}!{self.row}"
+        return f"{self.sheet}!{column_letter(self.column)}{self.row}" + (f"({self.header})" if self.header else "")
+
+    def order(self) -> tuple:
+        return (self.sheet_index, self.sheet, self.row, self.column or 0)
+
+
+def column_letter(column: int) -> str:
+    letters = ""
+    while column:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+
+
+@dataclass(frozen=True)
 class Problem:
     file: str
-    line: int | None
+    line: int | Cell | None
     message: str
     code: str = "invalid"  # a short name of the check, like yamllint's rule ids
     fact_id: str | None = None
     field: str | None = None
     subject: str = "fact"  # what fact_id names: a fact, or a unit
+    field_label: str | None = dataclass_field(default=None, compare=False)  # the field's Chinese name
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
+        in_cell = isinstance(self.line, Cell) and self.line.header is not None
         subject = []
+        if current() == "zh":
+            if self.fact_id is not None:
+                subject.append(f"{'机构' if self.subject == 'unit' else '事实'} {self.fact_id}")
+            if self.field and not in_cell:
+                subject.append(f"字段“{self.field_label or self.field}”")
+            prefix = f"{','.join(subject)}:" if subject else ""
+            return f"{where}: {prefix}{self.message}({self.code})"
         if self.fact_id is not None:
             subject.append(f"{self.subject} {self.fact_id}")
-        if self.field:
+        if self.field and not in_cell:
             subject.append(f"field '{self.field}'")
         prefix = f"{', '.join(subject)}: " if subject else ""
         return f"{where}: {prefix}{self.message} ({self.code})"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What is valid but probably a mistake (facts.md `warnings`): said, not refused, unless
+    `--strict` makes it an error. `where` is the file and line or cell it is about."""
+    code: str
+    message: str
+    unit: str | None = None
+    where: str | None = None
+
+    def __str__(self) -> str:
+        at = f"{self.where}: " if self.where else ""
+        return say("{at}注意:{m}({code})", "{at}warning: {m} ({code})", at=at, m=self.message, code=self.code)
+
+    def as_json(self) -> dict:
+        return {"code": self.code, "unit": self.unit, "message": self.message, "where": self.where}
 
 
 class EvaluatorError(Exception):
@@ -46,7 +105,8 @@ class InputError(EvaluatorError):
 
     def summary(self) -> str:
         n = len(self.problems)
-        return f"{n} problem{'s' if n != 1 else ''} in {self.what}"
+        return say("{what}有 {n} 处问题", "{n} problem{s} in {what_en}", n=n, s="s" if n != 1 else "",
+                   what=_WHAT_ZH.get(self.what, self.what), what_en=self.what)
 
     def __str__(self) -> str:
         return "\n".join([*map(str, self.problems), self.summary()])
@@ -74,17 +134,21 @@ class UsageError(EvaluatorError):
     """A command was asked for something that does not exist (a unit, a clause)."""
 
 
+_WHAT_ZH = {"the fact set": "事实集", "the policy": "考核办法文件", "input": "输入", "the review": "审查调整"}
+
+
 def _problem_order(p: Problem):
-    return (p.file, p.line if p.line is not None else -1, p.fact_id or "", p.field or "", p.message)
+    where = (0, p.line) if isinstance(p.line, int) else (1, *p.line.order()) if isinstance(p.line, Cell) else (-1,)
+    return (p.file, where, p.fact_id or "", p.field or "", p.message)
 
 
 def did_you_mean(word: object, choices: Iterable[str]) -> str:
-    """' (did you mean 'leave'?)' when a close choice exists, else ''."""
+    """'; did you mean 'leave'?' when a close choice exists, else ''."""
     if not isinstance(word, str):
         return ""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    return say(";您是不是要写“{c}”?", "; did you mean '{c}'?", c=close[0]) if close else ""
 
 
-def allowed(choices: Iterable[str]) -> str:
-    return ", ".join(sorted(choices))
+def allowed(choices: Iterable[str], sort: bool = True) -> str:
+    return listing(sorted(choices) if sort else choices)

@@ -1,10 +1,12 @@
 """One evaluation: a fact set under a policy, from facts to findings to scorecard."""
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from .completeness import run_checks
 from .derive import DerivedFact, derive
 from .engine import RuleEngine
 from .errors import EngineError
@@ -21,9 +23,29 @@ class Evaluation:
     derived: list[DerivedFact]
     findings: list[Finding]
     scorecard: Scorecard
+    notices: list = field(default_factory=list)   # warnings: valid but probably a mistake
 
 
-def evaluate(factset: FactSet, policy: CompiledPolicy) -> Evaluation:
+def load_year(path, policy_file=None) -> tuple[FactSet, CompiledPolicy]:
+    """A year's fact set (workbook, YAML or JSON) and the policy it is assessed under.
+
+    With `--policy`, the fact set is read in that policy's words; otherwise in those of the
+    policy its year (or its `policy` key) picks, which is then the one it is scored under."""
+    from .factset import load_factset
+    from .policy.registry import choose_policy
+    vocabulary = choose_policy(0, None, policy_file).vocabulary if policy_file else None
+    factset = load_factset(path, vocabulary)
+    return factset, choose_policy(factset.year, factset.policy, policy_file)
+
+
+def evaluate(factset: FactSet, policy: CompiledPolicy, *, as_of: dt.date | None = None) -> Evaluation:
+    """The year scored; `notices` are the fact set's own and the completeness warnings.
+
+    `as_of` makes it a mid-year run (半年集中督查): only records dated on or before that day
+    are scored (undated ones too), and the checks say which records were left out."""
+    notices = [*factset.notices, *run_checks(factset, policy, as_of)]
+    if as_of is not None:
+        factset = factset.up_to(as_of)
     derived, consumed = derive(policy.derivations, factset.facts)
     by_unit: dict[str, list[Any]] = defaultdict(list)
     for fact in (*(f for f in factset.facts if f.id not in consumed), *derived):
@@ -33,7 +55,8 @@ def evaluate(factset: FactSet, policy: CompiledPolicy) -> Evaluation:
     _check_conservation(factset, derived, consumed, seen, policy.id)
     names = {u.id: u.name for u in factset.units.values()}
     findings = make_findings(policy, matches, names)
-    return Evaluation(factset, policy, derived, findings, build_scorecard(policy, factset.units.values(), findings))
+    return Evaluation(factset, policy, derived, findings, build_scorecard(policy, factset.units.values(), findings),
+                      notices)
 
 
 def _check_conservation(factset: FactSet, derived: list[DerivedFact], consumed: set[str], seen: set[str],

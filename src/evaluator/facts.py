@@ -56,6 +56,7 @@ Count = Annotated[int, Field(ge=1, le=MAX_QUANTITY)]
 Errors = Annotated[int, Field(ge=0, le=MAX_QUANTITY)]
 Positive = Annotated[int, Field(ge=1, le=MAX_QUANTITY)]
 Reason = Literal["personal_leave", "unexcused"]
+PersonId = Text  # a staff number: who a person is where names may be spelled differently (R19)
 
 
 class Unit(BaseModel):
@@ -87,12 +88,14 @@ class Counted(Fact):
 class StudyAbsence(Counted):
     type: Literal["study_absence"]
     person: Text
+    person_id: PersonId | None = None
     reason: Reason
 
 
 class Leave(Fact):
     type: Literal["leave"]
     person: Text
+    person_id: PersonId | None = None
     kind: Literal["personal", "sick", "hospitalization", "vacation", "special"]
     days: Days
 
@@ -100,6 +103,7 @@ class Leave(Fact):
 class Absenteeism(Fact):
     type: Literal["absenteeism"]
     person: Text
+    person_id: PersonId | None = None
     days: Days
 
 
@@ -107,11 +111,13 @@ class ConductViolation(Fact):
     type: Literal["conduct_violation"]
     reference: Text
     person: Text | None = None
+    person_id: PersonId | None = None
 
 
 class PartyActivityAbsence(Counted):
     type: Literal["party_activity_absence"]
     person: Text
+    person_id: PersonId | None = None
     reason: Reason
 
 
@@ -119,6 +125,7 @@ class DisciplineCase(Fact):
     type: Literal["discipline_case"]
     reference: Text
     person: Text | None = None
+    person_id: PersonId | None = None
 
 
 # --- 四(二) annual targets ----------------------------------------------------------------
@@ -399,6 +406,8 @@ def field_spec(model: type[BaseModel], name: str) -> FieldSpec | None:
     info = model.model_fields.get(name)
     if info is None:
         return None
+    if UNIT_REF in info.metadata:  # pydantic keeps a top-level Annotated's marks here
+        return FieldSpec("unit", required=info.is_required())
     return _spec_of(info.annotation, info.is_required())
 
 

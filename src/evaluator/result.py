@@ -17,6 +17,7 @@ def to_dict(ev: Evaluation, *, with_findings: bool = True) -> dict[str, Any]:
     data = {
         "year": ev.factset.year,
         "policy": ev.policy.id,
+        "as_of": ev.factset.as_of.isoformat() if ev.factset.as_of else None,   # a mid-year run: records up to this day
         "units": [
             {"unit": s.unit, "name": s.name, "staff": s.staff,
              "common_deductions": s.common_deductions, "common_score": s.common_score,
@@ -33,6 +34,7 @@ def to_dict(ev: Evaluation, *, with_findings: bool = True) -> dict[str, Any]:
              **({"credited_via": f.source_unit} if f.source_unit else {})}
             for f in ev.findings] if with_findings else [],
         "award_recommendation": ev.scorecard.recommended,
+        "warnings": [n.as_json() for n in ev.notices],   # valid but probably a mistake (facts.md)
         "run": run_record(ev),
     }
     if not with_findings:

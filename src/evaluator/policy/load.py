@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from ..conditions import Condition, ConditionParser
 from ..errors import PolicyError, Problem, allowed, did_you_mean
+from ..i18n import say
 from ..facts import FACT_TYPES, FieldSpec, fields_of
 from ..yamlio import load_document
 from .model import Clause, Derivation, Policy, Rule
@@ -111,6 +112,11 @@ class CompiledPolicy:
                 found.setdefault(r.rule.fact, set()).update(j.same)
         return {t: tuple(sorted(f)) for t, f in found.items()}
 
+    @cached_property
+    def vocabulary(self) -> "Vocabulary":
+        from ..vocabulary import Vocabulary
+        return Vocabulary(self.policy.labels)
+
     def label(self, fact_type: str, name: str, value: Any) -> str:
         labels = self.policy.labels.values.get(f"{fact_type}.{name}", {})
         if isinstance(value, (list, tuple)):
@@ -119,11 +125,23 @@ class CompiledPolicy:
 
 
 def load_policy(path: str | Path) -> CompiledPolicy:
+    """The compiled policy in `path`; compiled once per content (a command reads its fact
+    set with the policy's vocabulary, then scores with the same policy)."""
     path = Path(path)
-    data, problems = load_document(path)
-    if data is None or problems:
-        raise PolicyError(problems or [Problem(str(path), None, "the policy file is empty", "structure")])
-    return compile_policy(data, str(path), hashlib.sha256(path.read_bytes()).hexdigest())
+    try:
+        content = path.read_bytes()
+    except OSError:
+        content = b""
+    key = (str(path.resolve()), hashlib.sha256(content).hexdigest())
+    if key not in _COMPILED:
+        data, problems = load_document(path)
+        if data is None or problems:
+            raise PolicyError(problems or [Problem(str(path), None, say("考核办法文件是空的", "the policy file is empty"), "structure")])
+        _COMPILED[key] = compile_policy(data, str(path), key[1])
+    return _COMPILED[key]
+
+
+_COMPILED: dict[tuple[str, str], CompiledPolicy] = {}
 
 
 def compile_policy(data: Any, name: str, sha256: str = "") -> CompiledPolicy:
@@ -256,6 +274,9 @@ class _Checker:
             for v in values:
                 if v not in spec.values:
                     self.report(f"'{v}' is not a value of {key}{did_you_mean(v, spec.values)}", "labels", "values", key, v)
+        from ..vocabulary import Vocabulary  # an ambiguous label would make a reader guess
+        for path, message in Vocabulary(labels).problems:
+            self.report(f"ambiguous label: {message}", *path)
 
     def rule(self, clause: Clause, rule: Rule, params: Mapping[str, Decimal], order: int, at: tuple) -> CompiledRule | None:
         fields = self.type_fields.get(rule.fact)

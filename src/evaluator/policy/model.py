@@ -95,10 +95,14 @@ class Derivation(_Strict):
 
 
 class Labels(_Strict):
-    """Chinese names of the fact vocabulary, for explanations and the Chinese features."""
+    """Chinese names of the fact vocabulary: what explanations, reports, the ledger workbook
+    and the Chinese features write, and what every reader accepts (vocabulary.py)."""
     types: dict[str, str] = {}
     fields: dict[str, str] = {}
     values: dict[str, dict[str, str]] = {}    # "type.field" -> value -> label
+    booleans: dict[Literal["true", "false"], list[str]] = {}   # the first is the one written
+    units: dict[Literal["id", "name", "staff"], str] = {}       # the roster's columns
+    document: dict[Literal["year", "policy", "units", "facts"], str] = {}  # a fact set's top-level keys
 
 
 class Policy(_Strict):

@@ -2,7 +2,8 @@
 
 The ranking with award eligibility, the unit x clause matrix of point sums, and a
 drill-down per unit (<details>) to its findings with the clause's wording, the rule,
-the points, the explanation and the evidence facts with their line in the input file.
+the points, the explanation and the evidence facts with their line in the input file;
+and, when there are any, the warnings (提示) on what is valid but probably a mistake.
 No external links, fonts, images or scripts: the template carries its own CSS.
 """
 from __future__ import annotations
@@ -18,7 +19,7 @@ import jinja2
 from .. import __version__
 from ..evaluate import Evaluation
 from ..findings import Finding
-from .labels import labels, matrix, rule_titles, score
+from .labels import labels, located, matrix, rule_titles, score
 
 TEMPLATE = "report.html.j2"
 
@@ -46,7 +47,7 @@ def _sign(value: Decimal) -> str:
     return "neg" if value < 0 else "pos" if value > 0 else "zero"
 
 
-def _groups(ev: Evaluation, findings: Iterable[Finding], names: dict[str, str]) -> list[ClauseGroup]:
+def _groups(ev: Evaluation, findings: Iterable[Finding], names: dict[str, str], t: dict[str, str]) -> list[ClauseGroup]:
     """A unit's findings by clause, in the policy's clause order (findings are sorted so)."""
     titles = rule_titles(ev)
     rules = {(r.clause.id, r.id): r.rule for r in ev.policy.rules}
@@ -66,11 +67,28 @@ def _groups(ev: Evaluation, findings: Iterable[Finding], names: dict[str, str]) 
         group.findings.append({
             "rule": f.rule, "rule_title": titles.get((f.clause, f.rule), ""),
             "points": score(f.points), "sign": _sign(f.points), "explanation": f.explanation,
-            "evidence": [{"id": e, "line": lines.get(e)} for e in f.evidence],
+            "evidence": [{"id": e, "line": lines.get(e), "shown": located(t, lines[e]) if e in lines else "",
+                          "source": ev.factset.sources.get(e, "")} for e in f.evidence],
             "source_unit": names.get(f.source_unit, f.source_unit) if f.source_unit else None,
             "disqualifies": f.disqualifies, "id": f.id,
         })
     return list(groups.values())
+
+
+# The warnings section (提示): what is valid but probably a mistake, for the office to check.
+WARNING_LABELS = {
+    "zh": {"title": "提示", "note": "以下情况不影响计分,但可能是录入遗漏或错误,请核对台账。",
+           "code": "代码", "unit": "单位", "message": "提示内容", "where": "位置", "all": "—"},
+    "en": {"title": "Warnings", "note": "These do not change any score but may be a mistake or an omission "
+                                        "in the ledger; please check.",
+           "code": "Code", "unit": "Unit", "message": "Warning", "where": "Where", "all": "—"},
+}
+
+
+def _warnings(ev: Evaluation, names: dict[str, str], lang: str) -> list[dict[str, str]]:
+    everyone = WARNING_LABELS.get(lang, WARNING_LABELS["zh"])["all"]
+    return [{"code": n.code, "unit": names.get(n.unit, n.unit) if n.unit else everyone,
+             "message": n.message, "where": n.where or ""} for n in getattr(ev, "notices", ())]
 
 
 def context(ev: Evaluation, lang: str = "zh", open_units: Iterable[str] = ()) -> dict[str, Any]:
@@ -97,7 +115,7 @@ def context(ev: Evaluation, lang: str = "zh", open_units: Iterable[str] = ()) ->
     used_rulings: set[str] = set()
     for s in card.units:
         cells = sums.get(s.unit, {})
-        groups = _groups(ev, by_unit.get(s.unit, ()), names)
+        groups = _groups(ev, by_unit.get(s.unit, ()), names, t)
         for g in groups:
             used_rulings.update(g.rulings)
         units.append({
@@ -119,7 +137,8 @@ def context(ev: Evaluation, lang: str = "zh", open_units: Iterable[str] = ()) ->
                for r in order if r in used_rulings]
     return {
         "t": t, "lang": "zh-CN" if lang == "zh" else lang,
-        "title": t["title"].format(year=ev.factset.year),
+        "title": t["title"].format(year=ev.factset.year)
+                 + (t["mid_year"].format(day=ev.factset.as_of.isoformat()) if ev.factset.as_of else ""),
         "subtitle": t["subtitle"].format(policy_title=policy.title, policy=ev.policy.id),
         "year": ev.factset.year, "policy_id": ev.policy.id, "facts_file": ev.factset.path,
         "facts_sha256": ev.factset.sha256[:12], "policy_sha256": ev.policy.sha256[:12],
@@ -128,6 +147,7 @@ def context(ev: Evaluation, lang: str = "zh", open_units: Iterable[str] = ()) ->
         "ineligible": [u for u in units if not u["eligible"]],
         "rulings": rulings, "ruling_titles": {r: policy.rulings[r].title for r in order},
         "list_sep": "、" if lang == "zh" else ", ",
+        "warnings": _warnings(ev, names, lang), "w": WARNING_LABELS.get(lang, WARNING_LABELS["zh"]),
     }
 
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
 ZH: dict[str, str] = {
     "title": "{year}年度市人大常委会机关工作机构目标责任制考核结果",
+    "mid_year": "(中期,截至 {day})",
     "colon": "：",
     "subtitle": "依据《{policy_title}》({policy})考核",
     "facts_file": "事实文件",
@@ -85,6 +86,7 @@ ZH: dict[str, str] = {
 
 EN: dict[str, str] = {
     "title": "Target-responsibility assessment of the standing committee's offices, {year}",
+    "mid_year": " (mid-year, as of {day})",
     "colon": ": ",
     "subtitle": "Assessed under {policy_title} ({policy})",
     "facts_file": "Facts file",
@@ -153,6 +155,12 @@ EN: dict[str, str] = {
 
 LABELS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}
 LANGUAGES = tuple(LABELS)
+
+
+def located(t: dict[str, str], at) -> str:
+    """Where an input record stands, as the report's language says it: 第 43 行, or 请假!14 in a workbook."""
+    from ..errors import Cell
+    return str(at) if isinstance(at, Cell) else t["line_at"].format(line=at)
 
 
 def labels(lang: str = "zh") -> dict[str, str]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..evaluate import Evaluation
-from .labels import labels, rule_titles, score
+from .labels import labels, located, rule_titles, score
 
 
 def _cell(value: object) -> str:
@@ -69,7 +69,7 @@ def render(ev: Evaluation, lang: str = "zh") -> bytes:
         for f in findings:
             clause = ev.policy.clauses[f.clause]
             rule = titles.get((f.clause, f.rule), "")
-            evidence = " ".join(f"{e}({t['line_at'].format(line=ev.factset.lines[e])})" if e in ev.factset.lines
+            evidence = " ".join(f"{e}({located(t, ev.factset.lines[e])})" if e in ev.factset.lines
                                 else e for e in f.evidence)
             explanation = f.explanation
             if f.source_unit:

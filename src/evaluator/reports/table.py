@@ -10,7 +10,8 @@ from ..numbers import two_places
 
 def print_scorecard(ev: Evaluation, console: Console) -> None:
     policy = ev.policy.policy
-    table = Table(title=f"{ev.factset.year} 年度目标责任考核 · {policy.title}", title_justify="left")
+    stage = f"(中期,截至 {ev.factset.as_of.isoformat()})" if ev.factset.as_of else ""
+    table = Table(title=f"{ev.factset.year} 年度目标责任考核{stage} · {policy.title}", title_justify="left")
     # Short headers: the table must stay readable in an 80-column terminal.
     for header, justify in (("名次", "right"), ("机构", "left"), ("人数", "right"), ("共性", "right"),
                             ("年度", "right"), ("日常积分", "right"), ("日常", "right"), ("总分", "right"),

@@ -1,0 +1,175 @@
+"""The office's own words (facts.md): Chinese labels, unit names, 是/否 and dates in any listed
+form score exactly as the coded fact set; mistakes are explained in Chinese on the right line."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from evaluator.errors import FactSetError
+from evaluator.evaluate import evaluate
+from evaluator.factset import load_factset
+from evaluator.vocabulary import DATE_FORMS, parse_date
+
+from conftest import EXAMPLES
+
+CODED = """\
+year: 2024
+units:
+  - {id: office, name: 办公厅, staff: 14}
+  - {id: legal, name: 法制工作委员会, staff: 6}
+facts:
+  - {id: L1, type: leave, unit: office, person: 张三, kind: personal, days: 10, date: 2024-03-04}
+  - {id: L2, type: leave, unit: office, person: 张三, kind: sick, days: 7, date: 2024-03-12}
+  - {id: P1, type: petition, unit: office, kind: visit, resolved: true, count: 3}
+  - {id: D1, type: deputy_inspection, unit: legal, title: 视察, coordinators: [office]}
+  - {id: T1, type: thematic_research, unit: legal, title: 调研, missing_steps: [report_written, plan_drafted]}
+  - {id: A1, type: annual_target, unit: office, title: 目标一, completed: false}
+  - {id: A2, type: annual_target, unit: legal, title: 目标二, completed: true}
+"""
+
+CHINESE = """\
+年度: 2024
+机构名册:
+  - {机构编号: office, 机构名称: 办公厅, 实际工作人员人数: 14}
+  - {机构编号: legal, 机构名称: 法制工作委员会, 实际工作人员人数: 6}
+事实:
+  - {编号: L1, 类型: 请假, 机构: 办公厅, 人员: 张 三, 类别: 事假, 天数: 10, 日期: 2024/3/4}
+  - {编号: L2, 类型: 请假, 机构: 办公厅, 人员: 张三, 类别: 病假, 天数: 7, 日期: 2024年3月12日}
+  - {编号: P1, 类型: 信访, 机构: 办公厅, 类别: 来访, 督促解决: 是, 数量: 3}
+  - {编号: D1, 类型: 代表视察调研, 机构: 法制工作委员会, 名称: 视察, 协办机构: 办公厅}
+  - {编号: T1, 类型: 专题调研, 机构: 法制工作委员会, 名称: 调研, 缺少环节: 形成专题调研报告、形成调研方案}
+  - {编号: A1, 类型: 年度工作目标, 机构: 办公厅, 名称: 目标一, 是否完成: 否}
+  - {编号: A2, 类型: 年度工作目标, 机构: 法制工作委员会, 名称: 目标二, 是否完成: 是}
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "facts.yaml", encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(textwrap.dedent(text).encode(encoding))
+    return path
+
+
+def scores(ev):
+    return [(u.unit, u.total) for u in ev.scorecard.units], [(f.unit, f.clause, f.rule, f.points, f.evidence) for f in ev.findings]
+
+
+def test_a_year_in_the_offices_words_scores_as_the_coded_year(tmp_path, policy):
+    coded = load_factset(write(tmp_path, CODED, "coded.yaml"))
+    chinese = load_factset(write(tmp_path, CHINESE, "chinese.yaml"))
+    assert [r.__dict__ for r in chinese.facts] == [r.__dict__ | {"person": "张 三"} if r.id == "L1" else r.__dict__
+                                                  for r in coded.facts]
+    assert scores(evaluate(chinese, policy)) == scores(evaluate(coded, policy))
+
+
+def test_the_same_words_are_read_from_json(tmp_path, policy):
+    import json
+    import yaml
+    data = yaml.safe_load(CHINESE)
+    text = json.dumps(data, ensure_ascii=False, default=str)
+    chinese = load_factset(write(tmp_path, text, "chinese.json"))
+    coded = load_factset(write(tmp_path, CODED, "coded.yaml"))
+    assert scores(evaluate(chinese, policy)) == scores(evaluate(coded, policy))
+
+
+@pytest.mark.parametrize("written", ["2024-03-04", "2024-3-4", "2024/3/4", "2024.3.4", "2024年3月4日", " 2024 年 3 月 4 日 "])
+def test_every_listed_date_form_is_the_same_day(written):
+    import datetime as dt
+    assert parse_date(written) == dt.date(2024, 3, 4)
+    assert len(DATE_FORMS) == 5
+
+
+def test_a_date_that_is_no_day_is_reported_with_its_text(tmp_path):
+    path = write(tmp_path, CODED.replace("date: 2024-03-04", "date: 2024/2/30"))
+    with pytest.raises(FactSetError) as caught:
+        load_factset(path)
+    [p] = caught.value.problems
+    assert (p.line, p.fact_id, p.field) == (6, "L1", "date")
+    assert "2024/2/30" in p.message and "不是日期" in p.message
+
+
+def test_an_unknown_label_lists_the_labels_in_chinese(tmp_path):
+    path = write(tmp_path, CHINESE.replace("类别: 事假", "类别: 年假"))
+    with pytest.raises(FactSetError) as caught:
+        load_factset(path)
+    [p] = caught.value.problems
+    text = str(p)
+    assert p.line == 6 and p.field == "kind"
+    assert "“年假”不是可选值" in text and "事假、病假、因病住院、正常休假、特殊情况" in text
+    assert "字段“类别”" in text and "personal" not in text
+
+
+def test_a_unit_name_not_on_the_roster_is_named(tmp_path):
+    path = write(tmp_path, CHINESE.replace("机构: 办公厅, 类别: 来访", "机构: 办公室, 类别: 来访"))
+    with pytest.raises(FactSetError) as caught:
+        load_factset(path)
+    [p] = caught.value.problems
+    assert p.fact_id == "P1" and p.field == "unit" and "办公室" in p.message
+
+
+def test_a_full_width_colon_is_hinted_on_its_line(tmp_path):
+    path = write(tmp_path, CHINESE.replace("  - {编号: P1, 类型: 信访, 机构: 办公厅, 类别: 来访, 督促解决: 是, 数量: 3}\n",
+                                           "  - 编号: P1\n    类型：信访\n"))
+    with pytest.raises(FactSetError) as caught:
+        load_factset(path)
+    hints = [p for p in caught.value.problems if p.code == "fullwidth-colon"]
+    assert [p.line for p in hints] == [9]
+    assert "第 9 行使用了全角冒号“：”" in hints[0].message
+
+
+def test_a_full_width_indent_is_hinted(tmp_path):
+    path = write(tmp_path, CODED + "\u3000- {id: X, type: lecture, unit: office, title: 讲座}\n")
+    with pytest.raises(FactSetError) as caught:
+        load_factset(path)
+    assert any(p.code == "fullwidth-space" and p.line == 13 for p in caught.value.problems), caught.value.problems
+
+
+@pytest.mark.parametrize("written, read", [("002", "2"), ("off", "False"), ("yes", "True"), ("0x1A", "26")])
+def test_an_unquoted_id_that_yaml_retypes_must_be_quoted(tmp_path, written, read):
+    path = write(tmp_path, CODED + f"  - {{id: {written}, type: lecture, unit: office, title: 讲座}}\n")
+    with pytest.raises(FactSetError) as caught:
+        load_factset(path)
+    [p] = [p for p in caught.value.problems if p.code == "unquoted-text"]
+    assert p.line == 13 and written in p.message and read in p.message and "引号" in p.message
+
+
+def test_a_quoted_id_and_a_plain_number_id_are_kept(tmp_path):
+    factset = load_factset(write(tmp_path, CODED + '  - {id: "002", type: lecture, unit: office, title: 讲座}\n'
+                                 "  - {id: 12, type: lecture, unit: office, title: 讲座}\n"))
+    assert {"002", "12"} <= {r.id for r in factset.facts}
+
+
+def test_a_gb18030_file_is_read_and_said(tmp_path, policy):
+    factset = load_factset(write(tmp_path, CHINESE, encoding="gb18030"))
+    assert len(factset.facts) == 7
+    assert [n.code for n in factset.notices] == ["encoding"] and "GB18030" in factset.notices[0].message
+
+
+def test_a_file_in_no_known_encoding_gets_advice(tmp_path):
+    path = tmp_path / "facts.yaml"
+    path.write_bytes(b"year: 2024\n\xff\xfe\xff\n")
+    with pytest.raises(FactSetError) as caught:
+        load_factset(path)
+    assert "UTF-8" in caught.value.problems[0].message and "另存" in caught.value.problems[0].message
+
+
+def test_every_message_of_the_broken_example_is_chinese_without_internals(tmp_path):
+    out = tmp_path / "r.json"
+    done = subprocess.run([sys.executable, "-m", "evaluator", "run", str(EXAMPLES / "broken-2024.yaml"), "-f", "json",
+                           "-o", str(out)], capture_output=True, text=True)
+    assert done.returncode == 1 and not out.exists()
+    lines = done.stderr.strip().splitlines()
+    assert lines[-1] == "事实集有 12 处问题;未写入任何文件"
+    for line in lines:
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in line), line
+        assert "Decimal(" not in line and "Input should" not in line and "pydantic" not in line, line
+    assert "broken-2024.yaml:59: 事实 L-004,字段“类别”:“annual”不是可选值" in done.stderr
+
+
+def test_english_on_request(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "evaluator", "run", str(EXAMPLES / "broken-2024.yaml"), "--lang", "en"],
+                          capture_output=True, text=True)
+    assert "12 problems in the fact set; nothing was written" in done.stderr
