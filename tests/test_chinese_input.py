@@ -173,3 +173,38 @@ def test_english_on_request(tmp_path):
     done = subprocess.run([sys.executable, "-m", "evaluator", "run", str(EXAMPLES / "broken-2024.yaml"), "--lang", "en"],
                           capture_output=True, text=True)
     assert "12 problems in the fact set; nothing was written" in done.stderr
+
+
+@pytest.mark.parametrize("edit, words", [
+    (("leave.kind: {personal: 事假, sick: 病假,", "leave.kind: {personal: 事假, sick: 事假,"),
+     ["事假", "personal", "sick"]),
+    (("    kind: 类别\n", "    kind: 人员\n"), ["人员", "person", "kind"]),
+    (("    lecture: 专题讲座\n", "    lecture: 请假\n"), ["请假", "leave", "lecture"]),
+])
+def test_an_ambiguous_label_is_a_policy_error(tmp_path, edit, words):
+    from conftest import POLICY
+    from evaluator.errors import PolicyError
+    from evaluator.policy import load_policy
+    text = POLICY.read_text(encoding="utf-8")
+    assert edit[0] in text
+    path = tmp_path / "policy.yaml"
+    path.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+    with pytest.raises(PolicyError) as caught:
+        load_policy(path)
+    message = str(caught.value)
+    assert "ambiguous label" in message and all(w in message for w in words), message
+
+
+def test_a_label_another_type_gives_the_same_value_is_understood(tmp_path):
+    # The policy labels personal_leave 因私请假 for study, 因私 for party activities (as the method words them).
+    factset = load_factset(write(tmp_path, CODED + "  - {id: S1, type: 支部活动缺勤, unit: office, person: 张三, 原因: 因私请假}\n"
+                                 "  - {id: S2, type: 学习缺勤, unit: office, person: 张三, 原因: 因私}\n"))
+    assert {r.id: r.reason for r in factset.facts if r.id in ("S1", "S2")} == {"S1": "personal_leave", "S2": "personal_leave"}
+
+
+def test_a_staff_number_makes_two_spellings_one_person(tmp_path, policy):
+    text = CODED.replace("person: 张三, kind: sick", "person: 张小三, person_id: '0042', kind: sick") \
+                .replace("person: 张三, kind: personal", "person: 张三, person_id: '0042', kind: personal")
+    ev = evaluate(load_factset(write(tmp_path, text)), policy)
+    [leave] = [f for f in ev.findings if f.clause == "4.1.2"]
+    assert leave.points == -1 and set(leave.evidence) == {"L1", "L2"}   # 17 days, 2 over the limit

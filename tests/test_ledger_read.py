@@ -137,3 +137,19 @@ def test_the_cli_reads_a_workbook_and_writes_nothing_on_a_bad_cell(tmp_path):
                           capture_output=True, text=True)
     assert done.returncode == 1 and not out.exists() and "Traceback" not in done.stderr
     assert "bad.xlsx:请假!D4(类别)" in done.stderr and "年假" in done.stderr
+
+
+def test_a_formula_saved_without_its_value_is_named_and_a_cached_one_is_read(tmp_path):
+    # openpyxl writes formulas without results, as a program (not Excel or WPS) would.
+    uncalculated = [*LEAVE[1][:4], "=5+5", LEAVE[1][5]]
+    path = ledger(tmp_path / "l.xlsx", {"机构": ROSTER, "请假": [LEAVE[0], uncalculated, ["L-9", "办公厅", "李四", "事假", "=1+1"]]})
+    found = [p for p in problems(path) if p.code == "formula-without-value"]
+    assert sorted(str(p.line) for p in found) == ["请假!E2(天数)", "请假!E3(天数)"]
+    assert "=5+5" in found[0].message and "保存" in found[0].message
+
+
+def test_formulas_in_the_xml_are_found_only_where_a_value_is_missing(tmp_path):
+    from evaluator.ledger.formulas import uncalculated_formulas
+    path = ledger(tmp_path / "l.xlsx", {"机构": ROSTER, "请假": [LEAVE[0], [None, None, None, None, "=2*3"]]})
+    assert uncalculated_formulas(path) == {"请假": [("E2", "=2*3")]}
+    assert uncalculated_formulas(ledger(tmp_path / "m.xlsx", {"机构": ROSTER, "请假": LEAVE})) == {}

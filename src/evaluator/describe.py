@@ -40,7 +40,9 @@ def fact_summary(ev: Evaluation, fact: Any) -> str:
 
 def where(ev: Evaluation, fact_id: str) -> str:
     line = ev.factset.line_of(fact_id)
-    return f"{ev.factset.path}:{line}" if line is not None else ev.factset.path
+    at = f"{ev.factset.path}:{line}" if line is not None else ev.factset.path
+    source = ev.factset.sources.get(fact_id)   # a merged year: the unit's own submission
+    return f"{at} ← {source}" if source else at
 
 
 def find_unit(ev: Evaluation, name: str) -> str:

@@ -57,21 +57,17 @@ class Problem:
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
-        in_cell = isinstance(self.line, Cell) and self.line.header is not None
+        in_cell = isinstance(self.line, Cell) and self.line.header is not None  # the header already names the field
+        zh = current() == "zh"
         subject = []
-        if current() == "zh":
-            if self.fact_id is not None:
-                subject.append(f"{'机构' if self.subject == 'unit' else '事实'} {self.fact_id}")
-            if self.field and not in_cell:
-                subject.append(f"字段“{self.field_label or self.field}”")
-            prefix = f"{','.join(subject)}:" if subject else ""
-            return f"{where}: {prefix}{self.message}({self.code})"
         if self.fact_id is not None:
-            subject.append(f"{self.subject} {self.fact_id}")
+            kind = ("机构" if self.subject == "unit" else "事实") if zh else self.subject
+            subject.append(f"{kind} {self.fact_id}")
         if self.field and not in_cell:
-            subject.append(f"field '{self.field}'")
-        prefix = f"{', '.join(subject)}: " if subject else ""
-        return f"{where}: {prefix}{self.message} ({self.code})"
+            subject.append(say("字段“{f}”", "field '{f}'", f=self.field_label or self.field if zh else self.field))
+        separator, colon, code = (",", ":", f"({self.code})") if zh else (", ", ": ", f" ({self.code})")
+        prefix = f"{separator.join(subject)}{colon}" if subject else ""
+        return f"{where}: {prefix}{self.message}{code}"
 
 
 @dataclass(frozen=True)

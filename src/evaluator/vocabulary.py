@@ -144,6 +144,10 @@ class Vocabulary:
                         self.problems.append((("labels", "values", f"{fact_type}.{name}", code),
                                               f"the label '{value_labels[code]}' of {fact_type}.{name} names both "
                                               f"{other} and {code}"))
+            # The label another type gives the same value of a field of the same name is understood
+            # too (因私请假 and 因私 are both personal_leave), where it names no other value here.
+            for word, code in self._sibling_labels(fact_type, name, spec.values):
+                codes.setdefault(word, code)
             label = labels.fields.get(name, name)
             fields[name] = FieldWords(name, label, spec, value_labels, codes)
             for word in {normal(name), normal(label)}:
@@ -152,6 +156,14 @@ class Vocabulary:
                     self.problems.append((("labels", "fields", name),
                                           f"the label '{label}' names both fields {other} and {name} of {fact_type}"))
         return TypeWords(fact_type, labels.types.get(fact_type, fact_type), fields, names)
+
+    def _sibling_labels(self, fact_type: str, name: str, values: tuple[str, ...]) -> list[tuple[str, str]]:
+        words = []
+        for key, labelled in self.labels.values.items():
+            other_type, _, other_field = key.partition(".")
+            if other_field == name and other_type != fact_type:
+                words += [(normal(label), code) for code, label in labelled.items() if code in values]
+        return words
 
     # --- reading --------------------------------------------------------------------------
     def type_code(self, word: Any) -> Any:

@@ -24,6 +24,7 @@ from ..errors import Cell, EvaluatorError, Notice, Problem, column_letter, did_y
 from ..i18n import listing, say
 from ..vocabulary import UnitNames, normal, number
 from ..yamlio import LineDict
+from .formulas import uncalculated_formulas
 from .layout import GUIDE_SHEET, POLICY_LABEL, UNITS_SHEET, YEAR_LABEL, Column, LedgerLayout
 
 OPTIONS_SHEET = "选项"          # the template's hidden lists of choices
@@ -49,6 +50,21 @@ class _Row(LineDict):
 
     def empty_like(self) -> "_Row":
         return _Row(self.line, self.key_lines)
+
+
+def _no_value(formula: str) -> str:
+    return say("单元格是公式 {f},但文件中没有保存它的计算结果;请在 Excel 或 WPS 中打开、保存后再读取,或直接填写数值",
+               "the cell holds the formula {f} but no calculated value; open and save it in Excel or WPS, or type the value",
+               f=formula)
+
+
+def _position(ref: str) -> tuple[int, int]:
+    """(row, column), 1-based, of a reference like C14."""
+    letters = ref.rstrip("0123456789")
+    column = 0
+    for letter in letters:
+        column = column * 26 + ord(letter) - 64
+    return int(ref[len(letters):]), column
 
 
 def read_ledger(path: Path) -> tuple[Any, list[Problem], list[Notice]]:
@@ -90,6 +106,8 @@ class _Reading:
             sheets = self._sheets(workbook)
         finally:
             workbook.close()
+        self.uncalculated = {name: {_position(ref): text for ref, text in cells}
+                             for name, cells in uncalculated_formulas(self.path).items()}
         by_name = {normal(s.name): s for s in sheets}
         guide = by_name.get(normal(GUIDE_SHEET))
         year, policy_id = self._year_and_policy(guide)
@@ -239,18 +257,31 @@ class _Reading:
         cells["type"] = Cell(sheet.name, 0, None, None, sheet.index)
         positions = sorted(columns.items())
         translate = self.vocabulary.value if fact_type else None
+        formulas = self.uncalculated.get(sheet.name, {})
+        formula_rows = {r for r, _ in formulas}
+        self._formulas_below(sheet, formulas, header_row + len(body), columns)
         for index, row in enumerate(body):
-            if all(c in ("", None) for c in row):
-                continue   # blank rows (trailing ones above all) are not records
             number_of_row = header_row + 1 + index
+            if all(c in ("", None) for c in row) and number_of_row not in formula_rows:
+                continue   # blank rows (trailing ones above all) are not records
             record = _Row(Cell(sheet.name, number_of_row, sheet_index=sheet.index), cells)
             for position, column in positions:
                 value = row[position] if position < len(row) else ""
                 if value == "" or value is None:
+                    formula = formulas.get((number_of_row, sheet.first_column + position))
+                    if formula:
+                        self.problems.append(Problem(self.name, record.line_of(column.field), _no_value(formula), "formula-without-value"))
                     continue
                 value = self._value(value, record, column.field)
                 record[column.field] = translate(fact_type, column.field, value, self.unit_names) if translate else value
             yield record, number_of_row
+
+    def _formulas_below(self, sheet: _Sheet, formulas: dict, last_row: int, columns: dict[int, Column]) -> None:
+        """Formulas with no value below the last row calamine saw (it drops such trailing rows)."""
+        for (row, column), formula in sorted(formulas.items()):
+            if row > last_row:
+                known = columns.get(column - sheet.first_column)
+                self.problems.append(Problem(self.name, Cell(sheet.name, row, column, known.header if known else None, sheet.index), _no_value(formula), "formula-without-value"))
 
     def _value(self, value: Any, record: "_Row", field: str) -> Any:
         if isinstance(value, str):
