@@ -16,7 +16,7 @@ from openpyxl.utils import range_boundaries
 from conftest import EXAMPLES
 from evaluator.facts import FACT_TYPES
 from evaluator.factset import load_factset
-from evaluator.ledger.layout import GUIDE_SHEET, POLICY_LABEL, UNITS_SHEET, YEAR_LABEL, LedgerLayout
+from evaluator.ledger.layout import REVIEW_SHEET, GUIDE_SHEET, POLICY_LABEL, UNITS_SHEET, YEAR_LABEL, LedgerLayout
 from evaluator.ledger.template import CHOICES_SHEET, clauses_fed, write_template
 from evaluator.ledger.write import write_ledger
 from evaluator.policy.registry import choose_policy
@@ -91,7 +91,8 @@ def test_sheets_in_order_one_per_fact_type(template, layout):
     names = template.sheetnames
     assert names[:2] == [GUIDE_SHEET, UNITS_SHEET]
     assert names[-1] == CHOICES_SHEET and template[CHOICES_SHEET].sheet_state == "hidden"
-    fact_sheets = names[2:-1]
+    assert names[-2] == REVIEW_SHEET   # the working group's adjustments, apart from the records
+    fact_sheets = names[2:-2]
     assert len(fact_sheets) == len(FACT_TYPES)
     assert fact_sheets == [s.name for s in layout.sheets]
     assert all(template[n].sheet_state == "visible" for n in names[:-1])

@@ -54,9 +54,17 @@ def _day(text: Optional[str]) -> Optional[datetime.date]:
     return day
 
 
-def _evaluate(facts: Path, policy: Optional[Path], as_of: Optional[str] = None, strict: bool = False) -> Evaluation:
+REVIEW = typer.Option(None, "--review", help="The working group's adjustments and appeals (审查调整), applied over the facts.")
+
+
+def _evaluate(facts: Path, policy: Optional[Path], as_of: Optional[str] = None, strict: bool = False,
+              review: Optional[Path] = None) -> Evaluation:
     factset, compiled = load_year(facts, policy)
-    ev = evaluate(factset, compiled, as_of=_day(as_of))
+    if review:
+        from .review import evaluate_reviewed, load_review
+        ev = evaluate_reviewed(factset, compiled, load_review(review, factset, compiled.vocabulary), as_of=_day(as_of))
+    else:
+        ev = evaluate(factset, compiled, as_of=_day(as_of))
     _say_notices(ev.notices, strict)
     return ev
 
@@ -76,7 +84,7 @@ def run(facts: list[Path] = typer.Argument(..., help="A fact set (YAML or JSON),
         format: Format = typer.Option(Format.table, "--format", "-f", help="table | json | markdown | html | csv | xlsx"),
         output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report here (atomically)."),
         lang: Optional[Lang] = typer.Option(None, "--lang", help="Language of the reports and messages: zh (default) or en."),
-        as_of: Optional[str] = AS_OF, strict: bool = STRICT) -> None:
+        as_of: Optional[str] = AS_OF, strict: bool = STRICT, review: Optional[Path] = REVIEW) -> None:
     """Score the fact set: scorecard, rank and award eligibility, every point traced to its clause.
 
     Several files or a folder are scored in parallel, each to its own result file."""
@@ -86,7 +94,7 @@ def run(facts: list[Path] = typer.Argument(..., help="A fact set (YAML or JSON),
     if len(facts) > 1 or facts[0].is_dir():
         _run_batch(facts, policy, "json" if format is Format.table else format.value, lang.value, output)
         return
-    ev = _evaluate(facts[0], policy, as_of, strict)
+    ev = _evaluate(facts[0], policy, as_of, strict, review)
     if format is Format.table:
         from .reports.table import print_scorecard
         print_scorecard(ev, out)

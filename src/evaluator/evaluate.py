@@ -24,6 +24,7 @@ class Evaluation:
     findings: list[Finding]
     scorecard: Scorecard
     notices: list = field(default_factory=list)   # warnings: valid but probably a mistake
+    review: Any = None                            # review.ReviewEffect: what the working group's review changed
 
 
 def load_year(path, policy_file=None) -> tuple[FactSet, CompiledPolicy]:

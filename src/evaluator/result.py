@@ -35,6 +35,11 @@ def to_dict(ev: Evaluation, *, with_findings: bool = True) -> dict[str, Any]:
             for f in ev.findings] if with_findings else [],
         "award_recommendation": ev.scorecard.recommended,
         "warnings": [n.as_json() for n in ev.notices],   # valid but probably a mistake (facts.md)
+        "adjustments": ev.review.as_json() if ev.review else [],      # the working group's review (审查调整)
+        "appeals": ev.review.appeals_json() if ev.review else [],
+        "changed_findings": [{"unit": c.unit, "clause": c.clause, "rule": c.rule, "evidence": list(c.evidence),
+                              "before": c.before, "after": c.after, "adjustments": list(c.adjustments)}
+                             for c in ev.review.changes] if ev.review else [],
         "run": run_record(ev),
     }
     if not with_findings:
@@ -46,6 +51,7 @@ def run_record(ev: Evaluation) -> dict[str, Any]:
     """What produced this result, so that it can be reproduced and checked."""
     return {"evaluator": __version__, "policy_id": ev.policy.id, "policy_sha256": ev.policy.sha256,
             "facts_sha256": ev.factset.sha256, "facts_file": ev.factset.path,
+            **({"review_sha256": ev.review.review.sha256, "review_file": ev.review.review.path} if ev.review else {}),
             "time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
 
 

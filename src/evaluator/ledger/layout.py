@@ -15,6 +15,12 @@ from ..vocabulary import Vocabulary, normal
 
 GUIDE_SHEET = "说明"
 UNITS_SHEET = "机构"
+# The working group's review (审查调整): one row per change; rows sharing 编号 are one adjustment
+# (a 修改 of several fields, or a 新增 with its fields, 类型 among them). Read by review.py.
+REVIEW_SHEET = "审查调整"
+REVIEW_HEADERS = {"id": "编号", "action": "操作", "fact": "事实编号", "field": "字段", "value": "新值",
+                  "reason": "原因", "decision": "决定文号"}
+REVIEW_ACTIONS = {"修改": "set", "删除": "strike", "新增": "add"}
 # Cells of the guide sheet that carry the year and the policy: label in column A, value in B.
 YEAR_LABEL, POLICY_LABEL = "年度", "考核办法"
 MAX_SHEET_NAME = 31            # Excel's limit

@@ -25,7 +25,7 @@ from ..i18n import listing, say
 from ..vocabulary import UnitNames, normal, number
 from ..yamlio import LineDict
 from .formulas import uncalculated_formulas
-from .layout import GUIDE_SHEET, POLICY_LABEL, UNITS_SHEET, YEAR_LABEL, Column, LedgerLayout
+from .layout import GUIDE_SHEET, POLICY_LABEL, REVIEW_SHEET, UNITS_SHEET, YEAR_LABEL, Column, LedgerLayout
 
 OPTIONS_SHEET = "选项"          # the template's hidden lists of choices
 SOURCES_SHEET = "来源"          # a merged ledger's record -> submission it came from (merge.py)
@@ -65,6 +65,63 @@ def _position(ref: str) -> tuple[int, int]:
     for letter in letters:
         column = column * 26 + ord(letter) - 64
     return int(ref[len(letters):]), column
+
+
+def read_review_sheet(path: Path) -> tuple[Any, list[Problem]]:
+    """The 审查调整 sheet as a review document (the YAML form, located by cell), for review.py."""
+    from .layout import REVIEW_ACTIONS, REVIEW_HEADERS
+    name = str(path)
+    try:
+        workbook = CalamineWorkbook.from_path(name)
+        try:
+            match = [n for n in workbook.sheet_names if normal(n) == normal(REVIEW_SHEET)]
+            if not match:
+                return None, [Problem(name, None, say("工作簿中没有“{s}”工作表", "the workbook has no '{s}' sheet", s=REVIEW_SHEET), "missing-sheet")]
+            sheet = workbook.get_sheet_by_name(match[0])
+            rows, start = sheet.to_python(skip_empty_area=True), sheet.start or (0, 0)
+        finally:
+            workbook.close()
+    except (CalamineError, OSError, ValueError) as exc:
+        return None, [Problem(name, None, _unreadable(path, exc), "workbook")]
+    if not rows:
+        return LineDict({"adjustments": []}), []
+    fields = {normal(h): f for f, h in REVIEW_HEADERS.items()}
+    header = [fields.get(normal(str(c))) for c in rows[0]]
+    problems, adjustments, by_id = [], [], {}
+    for offset, row in enumerate(rows[1:], start=1):
+        if all(c in ("", None) for c in row):
+            continue
+        number_of_row = start[0] + 1 + offset
+        cell = lambda f: Cell(REVIEW_SHEET, number_of_row, start[1] + 1 + header.index(f), REVIEW_HEADERS[f]) \
+            if f in header else Cell(REVIEW_SHEET, number_of_row)  # noqa: E731
+        value = {f: number(c) for f, c in zip(header, row) if f and c not in ("", None)}
+        item = str(value.get("id", ""))
+        adjustment = by_id.get(item)
+        if adjustment is None:
+            adjustment = LineDict(line=Cell(REVIEW_SHEET, number_of_row))
+            action = REVIEW_ACTIONS.get(str(value.get("action", "")), str(value.get("action", "")))
+            adjustment["id"] = item or f"{REVIEW_SHEET}-{number_of_row}"
+            for key in ("fact", "reason", "decision"):
+                if key in value:
+                    adjustment[key], adjustment.key_lines[key] = str(value[key]), cell(key)
+            if action == "strike":
+                adjustment["strike"] = True
+            elif action in ("set", "add"):
+                adjustment[action] = LineDict(line=cell("field"))
+                if action == "add" and "fact" in value:
+                    adjustment["add"]["id"] = str(value["fact"])
+                    del adjustment["fact"]
+            else:
+                problems.append(Problem(name, cell("action"), say("操作“{a}”不是可选值(可选:修改、删除、新增)",
+                                                                   "action '{a}' is not one of 修改, 删除, 新增", a=value.get("action", "")),
+                                        "unknown-value", item or None, "action"))
+            adjustment.key_lines[action] = cell("field")
+            adjustments.append(adjustment)
+            by_id[item] = adjustment
+        target = next((adjustment[a] for a in ("set", "add") if a in adjustment), None)
+        if target is not None and "field" in value:
+            target[str(value["field"])] = value.get("value")
+    return LineDict({"adjustments": adjustments}), problems
 
 
 def read_ledger(path: Path) -> tuple[Any, list[Problem], list[Notice]]:
@@ -126,8 +183,14 @@ class _Reading:
                                          "missing-sheet"))
         facts: list[Any] = []
         sources_sheet = by_name.get(normal(SOURCES_SHEET))
+        review_sheet = by_name.get(normal(REVIEW_SHEET))
+        if review_sheet and any(any(c not in ("", None) for c in row) for row in review_sheet.rows[1:]):
+            self.notices.append(Notice("review-sheet", say(
+                "“{s}”表中有考核工作组的调整;它们不改动报送的记录,评估时用 --review {f} 应用",
+                "the '{s}' sheet holds the working group's adjustments; apply them with --review {f}",
+                s=REVIEW_SHEET, f=self.path.name), where=f"{self.name}:{REVIEW_SHEET}"))
         for sheet in sheets:
-            if sheet in (guide, units_sheet, sources_sheet) or normal(sheet.name) == normal(OPTIONS_SHEET):
+            if sheet in (guide, units_sheet, sources_sheet, review_sheet) or normal(sheet.name) == normal(OPTIONS_SHEET):
                 continue
             facts += self._facts(sheet, layout)
         data["facts"] = facts

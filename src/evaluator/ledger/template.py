@@ -30,7 +30,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..facts import FACT_TYPES, MAX_DAYS, Days, Unit
 from ..reports.xlsx import HEADER_FILL, HEADER_FONT, MAX_WIDTH, _header, _width
-from .layout import (GUIDE_SHEET, POLICY_LABEL, UNITS_SHEET, YEAR_LABEL, Column, LedgerLayout, SheetLayout,
+from .layout import (GUIDE_SHEET, POLICY_LABEL, REVIEW_HEADERS, REVIEW_ACTIONS, REVIEW_SHEET, UNITS_SHEET, YEAR_LABEL, Column, LedgerLayout, SheetLayout,
                      UnitsLayout)
 
 CHOICES_SHEET = "选项"          # hidden: one column per drop-down list
@@ -199,6 +199,7 @@ def template_workbook(compiled_policy, year: int | None, units: Iterable[Any] | 
         ws = wb.create_sheet(sheet.name)
         last = max(DATA_ROWS, (rows or {}).get(sheet.fact_type, 0) + 1 + 1000)
         _fact_sheet(ws, sheet, vocabulary, year, lists, names_range, last)
+    _review_sheet(wb.create_sheet(REVIEW_SHEET), lists, DATA_ROWS)
     wb.move_sheet(choices, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(CHOICES_SHEET))
     choices.sheet_state = "hidden"
     lists.finish()
@@ -370,6 +371,24 @@ def _fact_sheet(ws: Worksheet, sheet: SheetLayout, vocabulary, year: int | None,
         header.comment = _comment(f"{column.header}({need})\n{meaning}。\n{limits}")
         widths.append(max(_width(column.header) + 4, width))
     _finish_sheet(ws, len(sheet.columns), widths)
+
+
+def _review_sheet(ws: Worksheet, lists: _Choices, last: int) -> None:
+    """审查调整: the working group's corrections, kept apart from the units' records (review.py)."""
+    headers = list(REVIEW_HEADERS.values())
+    _header(ws, 1, headers)
+    notes = {"编号": "必填。同一项调整的几行用同一编号(如修改两个字段,或新增一条记录的各字段)。",
+             "操作": "必填:修改、删除或新增。",
+             "事实编号": "修改、删除时必填:被调整记录的编号;新增时为新记录的编号(可留空,用调整编号)。",
+             "字段": "修改、新增时必填:字段名,与各表表头相同(如 类别、天数);新增时须有一行“类型”。",
+             "新值": "修改、新增时必填:字段的新值,写法与各表相同(如 特殊情况、是、2024/3/4)。",
+             "原因": "必填:调整的理由。", "决定文号": "必填:作出调整决定的文件,如 考核工作组会议纪要〔2024〕3号。"}
+    for col, header in enumerate(headers, start=1):
+        ws.cell(row=1, column=col).comment = _comment(f"{header}\n{notes[header]}")
+    actions = tuple(REVIEW_ACTIONS)
+    _validate(ws, f"B2:B{last}", DataValidation(type="list", formula1=lists.range_of("操作", actions)),
+              "操作", "请选择:" + "、".join(actions))
+    _finish_sheet(ws, len(headers), [12, 8, 12, 12, 24, 40, 30])
 
 
 def _column_rule(ws, sheet, column: Column, words, vocabulary, model, year, lists: _Choices, names_range: str,

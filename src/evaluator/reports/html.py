@@ -148,7 +148,24 @@ def context(ev: Evaluation, lang: str = "zh", open_units: Iterable[str] = ()) ->
         "rulings": rulings, "ruling_titles": {r: policy.rulings[r].title for r in order},
         "list_sep": "、" if lang == "zh" else ", ",
         "warnings": _warnings(ev, names, lang), "w": WARNING_LABELS.get(lang, WARNING_LABELS["zh"]),
+        "review": _review(ev, names, lang),
     }
+
+
+def _review(ev: Evaluation, names: dict[str, str], lang: str) -> dict[str, Any] | None:
+    """The working group's adjustments (审查调整) and each finding they changed, before → after."""
+    if ev.review is None:
+        return None
+    from ..i18n import language
+    from ..review import adjustment_lines
+    with language(lang):
+        lines = adjustment_lines(ev)
+    changes = [{"unit": names.get(c.unit, c.unit), "clause": c.clause, "rule": c.rule, "before": score(c.before),
+                "after": score(c.after), "adjustments": "、".join(c.adjustments)} for c in ev.review.changes]
+    return {"file": ev.review.review.path, "sha256": ev.review.review.sha256[:12], "lines": lines, "changes": changes,
+            "title": "审查调整" if lang == "zh" else "Review adjustments",
+            "headers": (["机构", "条款", "规则", "调整前", "调整后", "调整"] if lang == "zh"
+                        else ["Unit", "Clause", "Rule", "Before", "After", "Adjustments"])}
 
 
 def render(ev: Evaluation, lang: str = "zh", *, open_units: Iterable[str] = ()) -> bytes:

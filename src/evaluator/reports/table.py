@@ -29,6 +29,11 @@ def print_scorecard(ev: Evaluation, console: Console) -> None:
     for s in ev.scorecard.units:
         for reason in s.ineligible_because:
             console.print(f"[red]{s.name} 取消评优资格:[/red]{reason}")
+    if ev.review is not None:
+        from ..review import adjustment_lines
+        console.print(f"审查调整({ev.review.review.path}):")
+        for line in adjustment_lines(ev):
+            console.print("  " + line, markup=False)
     names = {s.unit: s.name for s in ev.scorecard.units}
     console.print("评优建议(按名次):" + "、".join(names[u] for u in ev.scorecard.recommended))
     console.print(f"[dim]{len(ev.findings)} 条认定 · 事实 {len(ev.factset.facts)} 条 · "
