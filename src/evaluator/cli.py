@@ -55,16 +55,20 @@ def _day(text: Optional[str]) -> Optional[datetime.date]:
 
 
 REVIEW = typer.Option(None, "--review", help="The working group's adjustments and appeals (审查调整), applied over the facts.")
+APPROVALS = typer.Option(None, "--approvals", help="The year's approval snapshots (default: approvals/ beside the fact set).")
 
 
 def _evaluate(facts: Path, policy: Optional[Path], as_of: Optional[str] = None, strict: bool = False,
-              review: Optional[Path] = None) -> Evaluation:
+              review: Optional[Path] = None, approvals: Optional[Path] = None) -> Evaluation:
     factset, compiled = load_year(facts, policy)
     if review:
         from .review import evaluate_reviewed, load_review
         ev = evaluate_reviewed(factset, compiled, load_review(review, factset, compiled.vocabulary), as_of=_day(as_of))
     else:
         ev = evaluate(factset, compiled, as_of=_day(as_of))
+    if as_of is None:  # a mid-year check is never a stage of the year's result
+        from .stages import approvals_dir, stage_of
+        ev.stage = stage_of(ev, approvals_dir(facts, approvals))
     _say_notices(ev.notices, strict)
     return ev
 
@@ -84,7 +88,8 @@ def run(facts: list[Path] = typer.Argument(..., help="A fact set (YAML or JSON),
         format: Format = typer.Option(Format.table, "--format", "-f", help="table | json | markdown | html | csv | xlsx"),
         output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report here (atomically)."),
         lang: Optional[Lang] = typer.Option(None, "--lang", help="Language of the reports and messages: zh (default) or en."),
-        as_of: Optional[str] = AS_OF, strict: bool = STRICT, review: Optional[Path] = REVIEW) -> None:
+        as_of: Optional[str] = AS_OF, strict: bool = STRICT, review: Optional[Path] = REVIEW,
+        approvals: Optional[Path] = APPROVALS) -> None:
     """Score the fact set: scorecard, rank and award eligibility, every point traced to its clause.
 
     Several files or a folder are scored in parallel, each to its own result file."""
@@ -94,7 +99,7 @@ def run(facts: list[Path] = typer.Argument(..., help="A fact set (YAML or JSON),
     if len(facts) > 1 or facts[0].is_dir():
         _run_batch(facts, policy, "json" if format is Format.table else format.value, lang.value, output)
         return
-    ev = _evaluate(facts[0], policy, as_of, strict, review)
+    ev = _evaluate(facts[0], policy, as_of, strict, review, approvals)
     if format is Format.table:
         from .reports.table import print_scorecard
         print_scorecard(ev, out)
@@ -252,6 +257,27 @@ def merge(submissions: list[Path] = typer.Argument(..., help="The units' own led
     written = write_merged(merged, output)
     out.print(say("已写入 {o}:{n} 条记录,来自 {s} 个文件", "wrote {o}: {n} facts from {s} files",
                   o=", ".join(map(str, written)), n=len(merged.factset.facts), s=len(submissions)), markup=False, soft_wrap=True)
+
+
+@app.command()
+def approve(facts: Path = FACTS, stage: str = typer.Option(..., "--stage", help="审查 (the working group) or 审定 (the directors' office meeting)."),
+            decision: str = typer.Option(..., "--decision", help="The decision's reference, e.g. 主任办公会议纪要〔2025〕2号."),
+            date: Optional[str] = typer.Option(None, "--date", help="The decision's date (default: today)."),
+            policy: Optional[Path] = POLICY, review: Optional[Path] = REVIEW, approvals: Optional[Path] = APPROVALS) -> None:
+    """Freeze the year's result as a stage (审查 or 审定): a hashed snapshot later runs are held to."""
+    from .stages import approvals_dir, approve as freeze, snapshots
+    factset, compiled = load_year(facts, policy)
+    if review:
+        from .review import evaluate_reviewed, load_review
+        ev = evaluate_reviewed(factset, compiled, load_review(review, factset, compiled.vocabulary))
+    else:
+        ev = evaluate(factset, compiled)
+    folder = approvals_dir(facts, approvals)
+    day = _day(date) or datetime.date.today()
+    earlier = snapshots(folder, factset.year)
+    path = freeze(ev, stage, decision, day, folder)
+    out.print(say("已记录 {y} 年度{s}阶段:{p}({n} 个机构;此前 {k} 个阶段)", "recorded the {y} {s} stage: {p} ({n} units; {k} earlier)",
+                  y=factset.year, s=stage, p=path, n=len(ev.scorecard.units), k=len(earlier)), markup=False, soft_wrap=True)
 
 
 @app.command("check-policy")

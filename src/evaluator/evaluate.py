@@ -25,6 +25,19 @@ class Evaluation:
     scorecard: Scorecard
     notices: list = field(default_factory=list)   # warnings: valid but probably a mistake
     review: Any = None                            # review.ReviewEffect: what the working group's review changed
+    stage: Any = None                             # stages.Stage: 初评, 审查 or 审定 (with its decision), see stages.py
+
+    @property
+    def stage_name(self) -> str:
+        """初评 (computed), 审查 (after the working group's review) or the approved stage's name."""
+        if self.stage is not None:
+            return self.stage.name
+        return "审查" if self.review is not None else "初评"
+
+    @property
+    def draft(self) -> bool:
+        """A result not yet approved is a draft for comment (征求意见稿); an approved one is 审定稿."""
+        return self.stage is None or not self.stage.approved
 
 
 def load_year(path, policy_file=None) -> tuple[FactSet, CompiledPolicy]:

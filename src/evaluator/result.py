@@ -18,6 +18,8 @@ def to_dict(ev: Evaluation, *, with_findings: bool = True) -> dict[str, Any]:
         "year": ev.factset.year,
         "policy": ev.policy.id,
         "as_of": ev.factset.as_of.isoformat() if ev.factset.as_of else None,   # a mid-year run: records up to this day
+        "stage": {"name": ev.stage_name, "approved": not ev.draft,                 # 初评 / 审查 / 审定 (stages.py)
+                  **({"decision": ev.stage.decision, "date": ev.stage.date.isoformat()} if ev.stage else {})},
         "units": [
             {"unit": s.unit, "name": s.name, "staff": s.staff,
              "common_deductions": s.common_deductions, "common_score": s.common_score,

@@ -10,7 +10,8 @@ from ..numbers import two_places
 
 def print_scorecard(ev: Evaluation, console: Console) -> None:
     policy = ev.policy.policy
-    stage = f"(中期,截至 {ev.factset.as_of.isoformat()})" if ev.factset.as_of else ""
+    stage = f"(中期,截至 {ev.factset.as_of.isoformat()})" if ev.factset.as_of else \
+        f"({ev.stage_name}{'稿' if not ev.draft else ' · 征求意见稿'})"
     table = Table(title=f"{ev.factset.year} 年度目标责任考核{stage} · {policy.title}", title_justify="left")
     # Short headers: the table must stay readable in an 80-column terminal.
     for header, justify in (("名次", "right"), ("机构", "left"), ("人数", "right"), ("共性", "right"),
@@ -36,5 +37,7 @@ def print_scorecard(ev: Evaluation, console: Console) -> None:
             console.print("  " + line, markup=False)
     names = {s.unit: s.name for s in ev.scorecard.units}
     console.print("评优建议(按名次):" + "、".join(names[u] for u in ev.scorecard.recommended))
+    if ev.stage is not None:
+        console.print(f"{ev.stage.name}:{ev.stage.decision}({ev.stage.date.isoformat()})", markup=False)
     console.print(f"[dim]{len(ev.findings)} 条认定 · 事实 {len(ev.factset.facts)} 条 · "
                   f"`evaluator explain {ev.factset.path} --unit <机构>` 查看每一分的来源[/dim]")
