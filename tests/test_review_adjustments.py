@@ -34,7 +34,7 @@ def reviewed(tmp_path, policy, text):
 
 def result(ev) -> dict:
     out = json.loads(to_json(ev))
-    for key in ("run", "adjustments", "appeals", "changed_findings"):
+    for key in ("run", "stage", "adjustments", "appeals", "changed_findings"):  # what the review adds
         out.pop(key, None)
     return out
 
