@@ -54,11 +54,11 @@ def print_explanation(ev: Evaluation, unit: str, clause: str | None, console: Co
             if f.derived_from:
                 derived = facts[f.derived_from]
                 assert isinstance(derived, DerivedFact)
-                console.print(f"    派生事实 {escape(derived.id)}:{escape(fact_summary(ev, derived))}")
+                console.print(f"    派生:{escape(fact_summary(ev, derived))}")  # its id (person_leave:…) is internal
                 for fid in derived.not_counted:
                     console.print(f"      不计入 {fid} {escape(fact_summary(ev, facts[fid]))}  [dim]{escape(where(ev, fid))}[/dim]")
             for fid in f.evidence:
                 console.print(f"    依据 {fid} {escape(fact_summary(ev, facts[fid]))}  [dim]{escape(where(ev, fid))}[/dim]")
     if not by_clause:
         console.print(f"\n{escape(score.name)}在{'条款 ' + only if only else '各条款'}没有认定。"
-                      f"可用 `evaluator why-not {ev.factset.path} --unit {uid} --clause <条款>` 查看原因。")
+                      f"可用 `evaluator why-not {ev.factset.path} --unit {score.name} --clause <条款>` 查看原因。")
