@@ -4,7 +4,6 @@ Steps only put facts in and read results out: no step computes points itself.
 """
 from __future__ import annotations
 
-import copy
 from decimal import Decimal
 
 import pytest
@@ -30,7 +29,7 @@ def policy_data():
 
 @pytest.fixture
 def world(policy, policy_data):
-    return World(policy, copy.deepcopy(policy_data))
+    return World(policy, policy_data)  # amendments copy the data (amend.derive), never change it
 
 
 def number(text: str) -> Decimal:
@@ -55,20 +54,12 @@ def given_facts(world: World, kind: str, datatable):
 
 @given(parsers.parse("考核办法中条款 {clause} 的参数 {name} 改为 {value}"))
 def given_parameter(world: World, clause: str, name: str, value: str):
-    clause_data = world.clause_data(clause)
-    assert name in clause_data.get("parameters", {}), f"clause {clause} has no parameter {name}"
-    world.change_policy(["clauses", world.policy_data["clauses"].index(clause_data), "parameters", name, "value"],
-                        number(value))
+    world.change_policy({"clause": clause, "parameter": name, "value": number(value)})
 
 
 @given(parsers.parse("考核办法中规则 {rule} 的分值改为 {value}"))
 def given_rate(world: World, rule: str, value: str):
-    for ci, clause in enumerate(world.policy_data["clauses"]):
-        for ri, r in enumerate(clause["rules"]):
-            if r["id"] == rule:
-                world.change_policy(["clauses", ci, "rules", ri, "points"], number(value))
-                return
-    raise AssertionError(f"the policy has no rule {rule}")
+    world.change_policy({"rule": rule, "points": number(value)})
 
 
 # --- 当 --------------------------------------------------------------------------------------

@@ -56,8 +56,7 @@ def test_leave_threshold_15_to_10_days_is_a_yaml_edit(tmp_path):
 
 
 def test_letter_rate_0_1_to_0_2_is_a_yaml_edit(tmp_path):
-    old = "        when: {kind: letter}\n        points: 0.1\n"
-    policy = load_policy(changed_policy(tmp_path, (old, old.replace("0.1", "0.2"))))
+    policy = load_policy(changed_policy(tmp_path, ("letter_rate: {value: 0.1,", "letter_rate: {value: 0.2,")))
     assert clause_points(policy, "4.3.4.4", "office") == Decimal("68")  # 340 × 0.2
 
 
@@ -74,15 +73,15 @@ def test_leave_rate_0_5_to_1_point_is_a_yaml_edit(tmp_path):
 
 BROKEN = {
     "unknown key": (("    title: 理论学习\n", "    title: 理论学习\n    weight: 2\n"), "unknown key 'weight'"),
-    "unknown fact field": (("        when: {reason: personal_leave}\n        points: -0.2\n        explain: \"{person} 因私请假不参加集中",
-                            "        when: {raeson: personal_leave}\n        points: -0.2\n        explain: \"{person} 因私请假不参加集中"),
+    "unknown fact field": (("        when: {reason: personal_leave}\n        points: $personal_leave_rate\n        explain: \"{person} 因私请假不参加集中",
+                            "        when: {raeson: personal_leave}\n        points: $personal_leave_rate\n        explain: \"{person} 因私请假不参加集中"),
                            "unknown field 'raeson'; did you mean 'reason'?"),
     "unknown value": (("        when: {matter: general}\n", "        when: {matter: generall}\n"),
                       "'generall' is not a value of 'matter'; did you mean 'general'?"),
     "duplicate clause id": (('  - id: "4.1.4"\n', '  - id: "4.1.3"\n'), "clause id '4.1.3' is used twice"),
     "unknown parameter": (("        when: {counted_days: {more_than: $leave_limit}}\n",
                            "        when: {counted_days: {more_than: $leave_limt}}\n"), "unknown parameter '$leave_limt'"),
-    "unknown ruling": (("    rulings: [R8]\n    rules:\n      - id: personnel-matter", "    rulings: [R88]\n    rules:\n      - id: personnel-matter"),
+    "unknown ruling": (("    rulings: [R8]\n    parameters:\n      matter_rate:", "    rulings: [R88]\n    parameters:\n      matter_rate:"),
                        "unknown ruling 'R88'"),
     "unknown placeholder": (('explain: "担任{group}成员', 'explain: "担任{grop}成员'), "explain uses '{grop}'"),
     "unknown fact type": (("        fact: lecture\n", "        fact: lectures\n"), "unknown fact type 'lectures'; did you mean 'lecture'?"),

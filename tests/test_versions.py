@@ -81,9 +81,9 @@ def test_diff_cli_formats(tmp_path):
 
 def test_check_policy_finds_a_gap_between_tiers(tmp_path):
     text = POLICY.read_text(encoding="utf-8").replace("            - participants: {less_than: $large_participants}\n"
-                                                      "            - days: {less_than: $large_days}\n        points: 3\n",
+                                                      "            - days: {less_than: $large_days}\n        points: $small_rate\n",
                                                       "            - participants: {less_than: 59}\n"
-                                                      "            - days: {less_than: $large_days}\n        points: 3\n", 1)
+                                                      "            - days: {less_than: $large_days}\n        points: $small_rate\n", 1)
     path = tmp_path / "gap.yaml"
     path.write_text(text, encoding="utf-8")
     found = check_tiers(load_policy(path))

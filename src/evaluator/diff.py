@@ -1,6 +1,7 @@
 """`evaluator diff`: the same year under two versions of the method (or two years under one).
 
-Per unit: old and new section scores, total and rank, with deltas, and whether award
+First the amendment itself, when the new version is a delta (policy/amend.py): each change
+it makes, clause by clause, old → new. Then per unit: old and new section scores, total and rank, with deltas, and whether award
 eligibility changed. Per clause: the points that moved for each unit, attributed to the
 rules and parameters of that clause that differ between the two policies.
 """
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .evaluate import Evaluation
+from .policy.amend import Edit, amendments_between
 from .policy.compare import Change, policy_changes
 
 FIELDS = ("common_score", "annual_score", "daily_score", "total")
@@ -52,6 +54,13 @@ class Diff:
     units: list[UnitDelta]
     clauses: list[ClauseDelta]
     changes: list[Change]
+    amendment: list[Edit] = field(default_factory=list)   # what the new version's delta(s) change, in order
+    amends: str | None = None                              # the version those changes start from
+
+    @property
+    def amendment_of_old(self) -> bool:
+        """The amendment's changes lead from the old version to the new one."""
+        return bool(self.amendment) and self.amends == self.old.policy.id
 
 
 def diff(old: Evaluation, new: Evaluation) -> Diff:
@@ -75,13 +84,16 @@ def diff(old: Evaluation, new: Evaluation) -> Diff:
     clauses = [ClauseDelta(u, c, a, b, by_clause.get(c, []) or ["事实不同"])
                for (u, c), (a, b) in sums.items() if a != b]
     clauses.sort(key=lambda d: (d.unit, order.get(d.clause, 10**6)))
-    return Diff(old, new, units, clauses, changes)
+    amends, amendment = amendments_between(old.policy, new.policy)
+    return Diff(old, new, units, clauses, changes, amendment, amends)
 
 
 def to_dict(d: Diff) -> dict:
     return {
         "old": {"policy": d.old.policy.id, "facts": d.old.factset.path},
         "new": {"policy": d.new.policy.id, "facts": d.new.factset.path},
+        "amendment": {"policy": d.new.policy.id, "amends": d.amends, "changes": [e.as_json() for e in d.amendment]}
+        if d.amendment else None,
         "policy_changes": [{"clause": c.clause, "rule": c.rule, "change": c.what} for c in d.changes],
         "units": [{"unit": u.unit, "name": u.name, "old": u.old, "new": u.new, "delta": u.delta,
                    "old_rank": u.old_rank, "new_rank": u.new_rank,

@@ -25,10 +25,23 @@ def _names(d: Diff) -> dict[str, str]:
     return {u.unit: u.name for u in d.units}
 
 
+def amendment_heading(d: Diff) -> str:
+    """What the new version's delta changes, and in which version."""
+    heading = f"{d.new.policy.id} 对 {d.amends} 的 {len(d.amendment)} 处修改"
+    if not d.amendment_of_old:
+        heading += f"(本次对照的是 {d.old.policy.id},不是它所修订的版本)"
+    return heading
+
+
 def print_diff(d: Diff, console: Console) -> None:
+    if d.amendment:
+        console.print(escape("修订内容:" + amendment_heading(d)))
+        for e in d.amendment:
+            console.print(f"  {escape(str(e))}")
     console.print(f"比较:{d.new.policy.id}({d.new.factset.path}) 对照 {d.old.policy.id}({d.old.factset.path})")
-    for c in d.changes:
-        console.print(f"  办法变化 {c.clause} {escape(c.rule or '')} {escape(c.what)}")
+    if not d.amendment_of_old:  # otherwise the amendment above already says what changed
+        for c in d.changes:
+            console.print(f"  办法变化 {c.clause} {escape(c.rule or '')} {escape(c.what)}")
     table = Table(title="各机构得分变化(新 − 旧)", title_justify="left")
     table.add_column("机构", min_width=8)
     for header in (*(h for _, h in SECTION_HEADERS), "名次", "评优资格"):
@@ -55,8 +68,14 @@ def render_json(d: Diff) -> str:
 
 def render_markdown(d: Diff) -> str:
     names = _names(d)
-    lines = [f"# {d.new.policy.id} 对照 {d.old.policy.id}", "", "## 办法变化", ""]
-    lines += [f"- {c.clause} {c.rule or ''} {c.what}" for c in d.changes] or ["- 无"]
+    lines = [f"# {d.new.policy.id} 对照 {d.old.policy.id}", ""]
+    if d.amendment:
+        lines += ["## 修订内容", "", amendment_heading(d), "", "| 条款 | 修改 |", "|---|---|"]
+        lines += [f"| {e.clause or '—'} | {_cell(e.what)} |" for e in d.amendment]
+        lines.append("")
+    if not d.amendment_of_old:
+        lines += ["## 办法变化", ""]
+        lines += [f"- {c.clause} {c.rule or ''} {c.what}" for c in d.changes] or ["- 无"]
     lines += ["", "## 各机构得分(新 − 旧)", "", "| 机构 | 共性 | 年度 | 日常 | 总分 | 名次 | 评优资格 |", "|---|---|---|---|---|---|---|"]
     for u in d.units:
         cells = [f"{two_places(u.new[k])} ({_signed2(u.delta[k])})" for k, _ in SECTION_HEADERS]
@@ -68,12 +87,18 @@ def render_markdown(d: Diff) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
 _HTML = Environment(autoescape=True).from_string("""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{{ new }} 对照 {{ old }}</title>
 <style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #999;padding:4px 8px}
 .up{color:#060}.down{color:#a00}@media print{@page{size:A4;margin:15mm}body{margin:0}}</style></head>
 <body><h1>{{ new }} 对照 {{ old }}</h1>
-<h2>办法变化</h2><ul>{% for c in changes %}<li>{{ c.clause }} {{ c.rule or '' }} {{ c.change }}</li>{% else %}<li>无</li>{% endfor %}</ul>
+{% if amendment %}<h2>修订内容</h2><p>{{ amendment_heading }}</p><table><tr><th>条款</th><th>修改</th></tr>
+{% for e in amendment %}<tr><td>{{ e.clause or '—' }}</td><td>{{ e.what }}</td></tr>{% endfor %}</table>{% endif %}
+{% if not amendment_of_old %}<h2>办法变化</h2><ul>{% for c in changes %}<li>{{ c.clause }} {{ c.rule or '' }} {{ c.change }}</li>{% else %}<li>无</li>{% endfor %}</ul>{% endif %}
 <h2>各机构得分(新 − 旧)</h2><table><tr><th>机构</th><th>共性</th><th>年度</th><th>日常</th><th>总分</th><th>名次</th><th>评优资格</th></tr>
 {% for u in units %}<tr><td>{{ u.name }}</td>{% for k in keys %}<td>{{ u.new[k] }} <span class="{{ 'up' if u.delta[k] > 0 else 'down' if u.delta[k] < 0 else '' }}">({{ u.delta[k] }})</span></td>{% endfor %}
 <td>{{ u.old_rank }} → {{ u.new_rank }}</td><td>{{ '具备' if u.old_eligible else '取消' }} → {{ '具备' if u.new_eligible else '取消' }}</td></tr>{% endfor %}</table>
@@ -86,4 +111,6 @@ _HTML = Environment(autoescape=True).from_string("""<!doctype html>
 def render_html(d: Diff) -> str:
     data = to_dict(d)
     return _HTML.render(new=d.new.policy.id, old=d.old.policy.id, changes=data["policy_changes"], units=data["units"],
-                        clauses=data["clauses"], keys=[k for k, _ in SECTION_HEADERS], names=_names(d))
+                        clauses=data["clauses"], keys=[k for k, _ in SECTION_HEADERS], names=_names(d),
+                        amendment=d.amendment, amendment_of_old=d.amendment_of_old,
+                        amendment_heading=amendment_heading(d) if d.amendment else "")

@@ -123,12 +123,12 @@ class _Context(dict):
 
 def explain(policy: CompiledPolicy, rule: CompiledRule, fact: Any, joined: tuple, quantity: Decimal,
             points: Decimal, credited: str, unit_names: Mapping[str, str]) -> str:
+    """The rule's explanation for one fact. Its clause's `{parameter}`s were filled in when the
+    policy was compiled (policy/wording.py); what is left are the fact's values and the arithmetic."""
     used = template_names(rule.rule.explain)
     context = _Context(_labelled(policy, fact, used))
     for name in used & _CONSTANTS.keys():
         context[name] = _CONSTANTS[name](rule, fact, quantity, points, credited, unit_names)
-    for name in used & rule.clause.parameters.keys():
-        context[name] = plain(rule.clause.parameters[name].value).lstrip("\u2212")
     if isinstance(fact, DerivedFact):
         if "breakdown" in used:
             context["breakdown"] = _parts(policy, fact, fact.breakdown)

@@ -6,15 +6,12 @@ evaluator's own (`Evaluation.notices`), the refusals its `FactSetError` problems
 """
 from __future__ import annotations
 
-import copy
-
 from pytest_bdd import parsers, then, when
 
 from bdd.world import World
 from evaluator.errors import EvaluatorError, FactSetError
 from evaluator.evaluate import evaluate
 from evaluator.factset import check_factset
-from evaluator.policy.load import compile_policy
 from evaluator.vocabulary import parse_date
 
 
@@ -33,8 +30,7 @@ def when_evaluated_as_of(world: World, day: str):
     as_of = parse_date(day)
     assert not isinstance(as_of, str), f"'{day}' is not a date"
     data = {"year": world.year, "units": world.units, "facts": world.facts}
-    policy = compile_policy(copy.deepcopy(world.policy_data), "changed-policy.yaml") if world.policy_changed \
-        else world.base_policy
+    policy = world.policy()
     try:
         world.evaluation = evaluate(check_factset(data, "scenario.yaml"), policy, as_of=as_of)
     except EvaluatorError as exc:

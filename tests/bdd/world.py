@@ -2,11 +2,11 @@
 
 Tables in the features use the policy's own Chinese labels (labels.fields, labels.values,
 labels.types), so policy staff read the same words the reports use. This module turns
-such a table back into fact-set data and runs the real evaluator on it.
+such a table back into fact-set data and runs the real evaluator on it. A scenario that
+changes the method does it as an amendment does (`evaluator.policy.amend.derive`).
 """
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -15,6 +15,7 @@ from evaluator.errors import EvaluatorError
 from evaluator.evaluate import Evaluation, evaluate
 from evaluator.factset import check_factset
 from evaluator.facts import FACT_TYPES, fields_of
+from evaluator.policy.amend import derive
 from evaluator.policy.load import CompiledPolicy, compile_policy
 
 NO = {"", "无", "-"}
@@ -24,13 +25,14 @@ TRUE, FALSE = {"是", "true", "有"}, {"否", "false", "无"}
 @dataclass
 class World:
     base_policy: CompiledPolicy
-    policy_data: dict[str, Any]
+    policy_data: dict[str, Any]     # the base policy's raw data: never changed, amendments copy it
     year: int = 2024
     units: list[dict[str, Any]] = field(default_factory=list)
     facts: list[dict[str, Any]] = field(default_factory=list)
     evaluation: Evaluation | None = None
     error: EvaluatorError | None = None
-    policy_changed: bool = False
+    changes: list[dict[str, Any]] = field(default_factory=list)   # as a delta file's `changes` are written
+    derived: Any = None
     comparison: Any = None          # a Diff, when a scenario compares two versions of the method
 
     # --- labels -------------------------------------------------------------------------
@@ -108,23 +110,18 @@ class World:
             fact.setdefault("id", f"{fact_type}-{len(self.facts) + 1}")
             self.facts.append(fact)
 
-    def change_policy(self, path: list[Any], value: Any) -> None:
-        node = self.policy_data
-        for part in path[:-1]:
-            node = node[part]
-        node[path[-1]] = value
-        self.policy_changed = True
+    def change_policy(self, change: dict[str, Any]) -> None:
+        """Amend the scenario's policy, e.g. {"clause": "4.1.2", "parameter": "leave_limit", "value": 10}:
+        checked at once, so a step that names no such clause or parameter fails where it stands."""
+        self.derived = derive(self.policy_data, [*self.changes, change], "changed-policy.yaml").data
+        self.changes.append(change)
 
-    def clause_data(self, clause_id: str) -> dict[str, Any]:
-        for clause in self.policy_data["clauses"]:
-            if clause["id"] == clause_id:
-                return clause
-        raise AssertionError(f"the policy has no clause {clause_id}")
+    def policy(self) -> CompiledPolicy:
+        return compile_policy(self.derived, "changed-policy.yaml") if self.changes else self.base_policy
 
     def run(self) -> None:
         data = {"year": self.year, "units": self.units, "facts": self.facts}
-        policy = compile_policy(copy.deepcopy(self.policy_data), "changed-policy.yaml") if self.policy_changed \
-            else self.base_policy
+        policy = self.policy()
         try:
             self.evaluation = evaluate(check_factset(data, "scenario.yaml"), policy)
         except EvaluatorError as exc:

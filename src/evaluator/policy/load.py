@@ -22,6 +22,7 @@ from ..i18n import say
 from ..facts import FACT_TYPES, FieldSpec, fields_of
 from ..yamlio import load_document
 from .model import Clause, Derivation, Policy, Rule
+from .wording import clause_names, placeholders, policy_names, render_policy
 
 # Names an explanation may use beside the fields of its fact.
 EXPLAIN_NAMES = {"quantity", "rate", "rate_abs", "points", "over", "unit_name", "clause", "id",
@@ -81,6 +82,7 @@ class CompiledPolicy:
     derivations: list[CompiledDerivation]
     type_fields: dict[str, dict[str, FieldSpec]]
     lines: dict[str, int] = field(default_factory=dict)   # clause id -> line in the policy file
+    written: Policy | None = None   # `policy` as written: titles, explanations, rulings with their {placeholders}
 
     @property
     def id(self) -> str:
@@ -137,6 +139,9 @@ def load_policy(path: str | Path) -> CompiledPolicy:
         data, problems = load_document(path)
         if data is None or problems:
             raise PolicyError(problems or [Problem(str(path), None, say("考核办法文件是空的", "the policy file is empty"), "structure")])
+        if isinstance(data, dict) and "amends" in data:  # a delta: resolved against its base, cached there (amend.py)
+            from .amend import resolve
+            return resolve(data, path, key[1])
         _COMPILED[key] = compile_policy(data, str(path), key[1])
     return _COMPILED[key]
 
@@ -201,6 +206,9 @@ class _Checker:
                 self.report(f"unknown ruling '{rid}'{did_you_mean(rid, self.policy.rulings)}", *path)
 
     def compile(self) -> CompiledPolicy:
+        written = self.policy
+        self.wording_placeholders(written)
+        self.policy = render_policy(written)  # what every report shows: the numbers filled in (wording.py)
         for sid, section in self.policy.sections.items():
             self.rulings(section.rulings, "sections", sid)
         self.rulings(self.policy.awards.rulings, "awards")
@@ -235,7 +243,28 @@ class _Checker:
                                 f"{did_you_mean(rule.replaces, ids)}", *at, "rules", ri, "replaces")
         lines = {c.id: self.line("clauses", i) for i, c in enumerate(self.policy.clauses)}
         return CompiledPolicy(self.policy, self.name, "", rules, [d for d in derivations if d],
-                              self.type_fields, {k: v for k, v in lines.items() if v})
+                              self.type_fields, {k: v for k, v in lines.items() if v}, written)
+
+    def wording_placeholders(self, policy: Policy) -> None:
+        """A title may name its clause's parameters; a ruling any clause's, or a section's full marks."""
+        for ci, clause in enumerate(policy.clauses):
+            own = clause_names(clause)
+            for ri, rule in enumerate(clause.rules):
+                for n in placeholders(rule.title):
+                    if n not in own:
+                        self.report(say("规则 {r} 的标题用了“{{{n}}}”,它不是条款 {c} 的参数{d}",
+                                        "the title of rule {r} uses '{{{n}}}', which is not a parameter of clause {c}{d}",
+                                        r=rule.id, n=n, c=clause.id, d=did_you_mean(n, own)), "clauses", ci, "rules", ri, "title")
+        everywhere = policy_names(policy)
+        for rid, ruling in policy.rulings.items():
+            for key in ("title", "text"):
+                for n in placeholders(getattr(ruling, key)):
+                    if n not in everywhere:
+                        self.report(say("裁定 {r} 用了“{{{n}}}”,它不是某条款的参数(写作 {{条款.参数}},如 {{4.1.2.leave_limit}})"
+                                        "或某部分的满分、最低分({{common.full_marks}}){d}",
+                                        "ruling {r} uses '{{{n}}}', which is no clause parameter (written {{clause.parameter}}, "
+                                        "e.g. {{4.1.2.leave_limit}}) or section value ({{common.full_marks}}){d}",
+                                        r=rid, n=n, d=did_you_mean(n, everywhere)), "rulings", rid, key)
 
     def derivation(self, index: int, d: Derivation) -> CompiledDerivation | None:
         at = ("derivations", index)

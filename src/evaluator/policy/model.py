@@ -2,8 +2,10 @@
 
 A policy holds the method's sections, clauses (with the method's own wording), the
 working group's rulings, and for each clause the rules that give or take points.
-Numbers that the method states (rates, thresholds) are written where they apply or
-as a clause `parameter` with the wording it comes from, referred to as `$name`.
+Every number the method states (points, rates, thresholds, limits) is a clause `parameter`
+with the wording it comes from: rules refer to it as `$name`, titles, explanations and
+rulings as a `{placeholder}` (wording.py), and `check-policy` checks that the numbers of the
+wording agree with the parameters (number_checks/).
 """
 from __future__ import annotations
 
@@ -22,7 +24,8 @@ Number = Union[Decimal, str]  # a literal number, or "$name" of a clause paramet
 
 class Ruling(_Strict):
     title: str
-    text: str
+    text: str                          # may name parameters: {4.1.2.leave_limit}, {common.full_marks}
+    literal_numbers: list[str] = []    # phrases of the text whose numbers are no parameter (a worked example)
 
 
 class Section(_Strict):
@@ -55,17 +58,17 @@ class Join(_Strict):
 
 class Rule(_Strict):
     id: str
-    title: str
+    title: str                         # may name its clause's parameters: {large_participants}
     fact: str                          # the fact type the rule reads
     when: dict[str, Any] = {}          # conditions on that fact (see conditions.py)
     joins: dict[str, Join] = {}        # name -> another fact it must be seen with
-    points: Number                     # points per unit of `per`; 0 records a decision
+    points: Number                     # points per unit of `per`: a $parameter; 0 records a decision
     per: Union[str, dict[str, Any]] = "count"   # count | a number field | {size_of: f} | {excess: f, over: n}
     credit: str = "unit"               # who gets the points: unit | coordinators | a unit field
     replaces: str | None = None        # a rule of the clause whose finding this one overrides
     disqualifies: bool = False         # R5: the unit is not eligible for awards this year
     silent: bool = False               # seen and decided, but no finding is written
-    explain: str                       # Chinese, with {field} placeholders and the arithmetic
+    explain: str                       # Chinese, with {field} and {parameter} placeholders and the arithmetic
     rulings: list[str] = []
 
 
@@ -77,6 +80,7 @@ class Clause(_Strict):
     requirements: str = ""             # 考核要求, where the method gives them
     rulings: list[str] = []
     parameters: dict[str, Parameter] = {}
+    literal_numbers: list[str] = []    # phrases of the wording whose numbers are no parameter (1 人/次)
     rules: list[Rule]
 
 

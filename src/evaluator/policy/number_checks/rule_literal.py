@@ -1,0 +1,63 @@
+"""A rule that types a number: its `points`, a number in `when` (or a join's), or `per`'s `over`
+must be a `$parameter` of its clause, so the number has the method's words beside it and a
+change is made in one place. Two literals mean no number of the method: `points: 0` (a rule
+that only records a decision: 不予加分, 不在此列) and `points: 1` with `per: points` (R15: the
+points the directors' meeting decided, as given).
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Iterator
+
+from ...errors import Problem
+from ...i18n import listing, say
+from ...numbers import plain
+from ._scan import Source
+
+CODE = "rule-literal"
+
+
+def literal(value: Any) -> bool:
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+
+
+def allowed_points(rule) -> bool:
+    return literal(rule.points) and (Decimal(rule.points) == 0 or (Decimal(rule.points) == 1 and rule.per == "points"))
+
+
+def when_literals(when: Any) -> Iterator[Any]:
+    """Every number a condition compares with (at_least: 60, one_of: [1, 2], any: [...])."""
+    if isinstance(when, dict):
+        for value in when.values():
+            yield from when_literals(value)
+    elif isinstance(when, (list, tuple)):
+        for value in when:
+            yield from when_literals(value)
+    elif literal(when):
+        yield when
+
+
+def check(source: Source) -> list[Problem]:
+    problems = []
+    for ci, clause in enumerate(source.policy.clauses):
+        names = ", ".join(f"${n}" for n in clause.parameters) or say("(本条款还没有参数)", "(the clause has no parameters yet)")
+
+        def report(rule, ri, what: str, values: list, *key: Any) -> None:
+            problems.append(source.problem(CODE, say(
+                "规则 {r} 的 {w} 写的是数字 {n},应写成本条款的参数:{p}",
+                "rule {r} types the number {n} in {w}; write a parameter of its clause: {p}",
+                r=rule.id, w=what, n=listing(plain(Decimal(v)) for v in values), p=names), "clauses", ci, "rules", ri, *key))
+
+        for ri, rule in enumerate(clause.rules):
+            if literal(rule.points) and not allowed_points(rule):
+                report(rule, ri, "points", [rule.points], "points")
+            found = list(when_literals(rule.when))
+            if found:
+                report(rule, ri, "when", found, "when")
+            for jname, join in rule.joins.items():
+                found = list(when_literals(join.when))
+                if found:
+                    report(rule, ri, f"joins.{jname}.when", found, "joins", jname)
+            if isinstance(rule.per, dict) and literal(rule.per.get("over")):
+                report(rule, ri, "per.over", [rule.per["over"]], "per")
+    return problems

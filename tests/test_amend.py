@@ -1,0 +1,344 @@
+"""Amendments as deltas (policy/amend.py): a short file that says what it changes in another
+version; dated values through adopted amendments; the amendment workbook for policy staff."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from conftest import EXAMPLES, POLICY, ROOT
+from evaluator.diff import diff, to_dict as diff_dict
+from evaluator.errors import PolicyError
+from evaluator.evaluate import evaluate
+from evaluator.factset import check_factset, load_factset
+from evaluator.policy import load_policy
+from evaluator.policy.amend import AmendedPolicy, dated_values, derive
+from evaluator.policy.amendment_workbook import amendment_from, amendment_template
+from evaluator.policy.registry import choose_policy, versions
+from evaluator.result import to_dict
+from evaluator.yamlio import load_document
+
+POLICIES = ROOT / "policies"
+DRAFT = POLICIES / "method-2025-draft.yaml"
+
+TINY = """\
+id: my-draft
+amends: method-2020
+status: draft
+effective_from: 2025
+changes:
+  - {clause: 4.3.2.5, parameter: large_participants, value: 50}
+  - {clause: 4.1.2, text: "…新的条文…"}
+"""
+
+
+def year_of(year: int, *facts: dict) -> dict:
+    return {"year": year, "units": [{"id": "office", "name": "办公厅", "staff": 10}, {"id": "legal", "name": "法制工作委员会", "staff": 5}],
+            "facts": list(facts)}
+
+
+TRAINING = {"id": "T1", "type": "training_program", "unit": "legal", "title": "研修班", "participants": 55, "days": Decimal(5)}
+LEAVE = {"id": "L1", "type": "leave", "unit": "office", "person": "张三", "kind": "personal", "days": Decimal(12)}
+
+
+def points(policy, clause: str, unit: str, data: dict) -> Decimal:
+    ev = evaluate(check_factset(data, "year.yaml"), policy)
+    return sum((f.points for f in ev.findings if f.clause == clause and f.unit == unit), Decimal(0))
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# --- a delta file ------------------------------------------------------------------------------
+def test_the_tiny_amendment_moves_a_55_participant_training_to_the_upper_tier(tmp_path, policy):
+    amended = load_policy(write(tmp_path, "my-draft.yaml", TINY))
+    assert isinstance(amended, AmendedPolicy)
+    assert (amended.id, amended.amends, amended.policy.status, amended.policy.effective_from) == ("my-draft", "method-2020", "draft", 2025)
+    assert amended.policy.title == policy.policy.title                     # not given: the base's
+    assert amended.clauses["4.3.2.5"].parameters["large_participants"].value == 50
+    assert amended.clauses["4.1.2"].text == "…新的条文…"
+    assert points(policy, "4.3.2.5", "legal", year_of(2024, TRAINING)) == 3
+    assert points(amended, "4.3.2.5", "legal", year_of(2024, TRAINING)) == 5   # 55 ≥ 50 and 5 days ≥ 5
+    first, second = amended.changes
+    assert (first.clause, first.name, first.field, first.old, first.new, first.line) == ("4.3.2.5", "large_participants", "value", 60, 50, 6)
+    assert str(first) == "4.3.2.5 参数 large_participants:60 → 50"
+    assert second.what.startswith("办法原文:“抓好本机构") and second.line == 7
+    assert load_policy(tmp_path / "my-draft.yaml") is amended                 # compiled once per content
+    assert amended.lines["4.3.2.5"] == 6                                      # check-policy points at the change
+
+
+def test_every_kind_of_change(tmp_path):
+    amended = load_policy(write(tmp_path, "all.yaml", """\
+id: all
+title: 全部修改
+amends: method-2020
+status: draft
+effective_from: 2025
+effective_until: 2026
+changes:
+  - {clause: 4.1.2, parameter: leave_limit, value: 10, text: "每名工作人员全年请假累计不得超过 10 天"}
+  - {clause: 4.1.2, title: 日常管理(修订), requirements: 新的考核要求}
+  - {rule: information-item, points: 1, title: 编发信息(修订)}
+  - {clause: 4.1.2, rule: leave-within-limit, explain: "{person} 计入请假 {counted_days} 天,未超过 {leave_limit} 天(修订)"}
+  - {ruling: R3, title: 请假(修订), text: 新的裁定}
+  - {awards: quota, value: 3}
+  - {label: types.leave, value: 请休假}
+  - {label: values.leave.kind.personal, value: 私事假}
+  - {label: booleans.true, value: [是, 有]}
+"""))
+    p = amended.policy
+    leave = amended.clauses["4.1.2"]
+    assert (leave.parameters["leave_limit"].value, leave.parameters["leave_limit"].text) == (10, "每名工作人员全年请假累计不得超过 10 天")
+    assert (leave.title, leave.requirements) == ("日常管理(修订)", "新的考核要求")
+    assert amended.rules_by_key["4.3.4.8/information-item"].rate == 1
+    assert amended.rules_by_key["4.3.4.8/information-item"].rule.title == "编发信息(修订)"
+    assert amended.rules_by_key["4.1.2/leave-within-limit"].rule.explain.endswith("(修订)")
+    assert (p.rulings["R3"].title, p.rulings["R3"].text) == ("请假(修订)", "新的裁定")
+    assert p.awards.quota == 3 and p.effective_until == 2026 and p.title == "全部修改"
+    assert (p.labels.types["leave"], p.labels.values["leave.kind"]["personal"], p.labels.booleans["true"]) == ("请休假", "私事假", ["是", "有"])
+    assert [str(e) for e in amended.changes][-3:] == ["标签 types.leave:请假 → 请休假", "标签 values.leave.kind.personal:事假 → 私事假",
+                                                      "标签 booleans.true:是 → 是、有"]
+    assert "评优名额:不限 → 3" in [e.what for e in amended.changes]
+
+
+BAD = {
+    "unknown clause": ("  - {clause: 4.3.2.50, parameter: large_participants, value: 50}\n", "考核办法中没有条款“4.3.2.50”;您是不是要写“4.3.2.5”?"),
+    "unknown parameter": ("  - {clause: 4.3.2.5, parameter: large_participant, value: 50}\n",
+                          "条款 4.3.2.5 没有参数“large_participant”;您是不是要写“large_participants”?"),
+    "parameter of another clause": ("  - {clause: 4.1.2, parameter: large_days, value: 50}\n", "(条款 4.3.2.5、4.3.2.6 有这个参数)"),
+    "parameter without its clause": ("  - {parameter: leave_limit, value: 10}\n", "修改参数须写明所属条款"),
+    "unknown rule": ("  - {clause: 4.3.4.8, rule: information-itme, points: 1}\n", "条款 4.3.4.8 中没有规则“information-itme”;您是不是要写“information-item”?"),
+    "rule of another clause": ("  - {clause: 4.1.2, rule: information-item, points: 1}\n", "规则“information-item”属于条款 4.3.4.8,不属于条款 4.1.2"),
+    "unknown ruling": ("  - {ruling: R33, text: 新}\n", "考核办法中没有裁定“R33”"),
+    "unknown key": ("  - {clause: 4.1.2, parameter: leave_limit, valeu: 10}\n", "修改项中不能写“valeu”(可写:clause、parameter、text、value);您是不是要写“value”?"),
+    "not a number": ("  - {clause: 4.1.2, parameter: leave_limit, value: 十天}\n", "参数的值应是数字,而不是“十天”"),
+    "points of an unknown parameter": ("  - {rule: leave-over-limit, points: $leave_rat}\n", "条款 4.1.2 没有参数“leave_rat”;您是不是要写“leave_rate”?"),
+    "two targets": ("  - {rule: information-item, ruling: R14, text: 新}\n", "一项修改只能针对一个对象"),
+    "nothing changed": ("  - {clause: 4.1.2, parameter: leave_limit}\n", "这项修改没有写明改什么(可写:value、text)"),
+    "unknown label": ("  - {label: types.leaves, value: 请假}\n", "labels.types 中没有“leaves”;您是不是要写“leave”?"),
+    "the quota": ("  - {awards: quota, value: 0}\n", "评优名额应是不小于 1 的整数"),
+    "an explanation's placeholder": ('  - {rule: leave-over-limit, explain: "{persn} 超过"}\n', "explain uses '{persn}'"),
+}
+
+
+@pytest.mark.parametrize("case", BAD, ids=list(BAD))
+def test_a_bad_change_is_reported_at_its_line_in_the_delta(tmp_path, case):
+    line, message = BAD[case]
+    text = TINY.replace("  - {clause: 4.1.2, text: \"…新的条文…\"}\n", line)
+    path = write(tmp_path, "bad.yaml", text)
+    with pytest.raises(PolicyError) as caught:
+        load_policy(path)
+    [problem] = caught.value.problems
+    assert message in problem.message, problem.message
+    assert (problem.file, problem.line) == (str(path), 7), str(problem)
+
+
+def test_a_bad_head_is_reported_all_at_once(tmp_path):
+    path = write(tmp_path, "bad.yaml", "id: x\namends: method-2021\nstatus: adopted\nclauses: []\nchanges: []\n")
+    with pytest.raises(PolicyError) as caught:
+        load_policy(path)
+    text = str(caught.value)
+    for part in ("不能写“clauses”", "缺少“effective_from”", "status 应是 draft(草案)或 in_force", "changes 应是修改的列表"):
+        assert part in text, text
+    path.write_text(TINY.replace("amends: method-2020", "amends: method-2002"), encoding="utf-8")
+    with pytest.raises(PolicyError) as caught:
+        load_policy(path)
+    [problem] = caught.value.problems
+    assert problem.line == 2 and "amends 所指的考核办法“method-2002”不存在" in problem.message and "method-2020" in problem.message
+
+
+def test_amendments_of_amendments_and_a_circle(tmp_path):
+    shutil.copy(POLICY, tmp_path / "method-2020.yaml")
+    write(tmp_path, "a.yaml", TINY.replace("id: my-draft", "id: a"))
+    b = load_policy(write(tmp_path, "b.yaml", "id: b\namends: a\nstatus: draft\neffective_from: 2026\nchanges:\n"
+                                              "  - {clause: 4.3.2.5, parameter: large_participants, value: 40}\n"))
+    assert b.amends == "a" and b.base.id == "a" and b.clauses["4.1.2"].text == "…新的条文…"
+    assert b.clauses["4.3.2.5"].parameters["large_participants"].value == 40
+    write(tmp_path, "a.yaml", TINY.replace("id: my-draft", "id: a").replace("amends: method-2020", "amends: b"))
+    with pytest.raises(PolicyError, match="修订循环"):
+        load_policy(tmp_path / "b.yaml")
+
+
+def test_derive_copies_the_base_and_never_changes_it():
+    data, _ = load_document(POLICY)
+    before = json.dumps(data, default=str, ensure_ascii=False)
+    derived = derive(data, [{"clause": "4.1.2", "parameter": "leave_limit", "value": 10}])
+    assert json.dumps(data, default=str, ensure_ascii=False) == before
+    assert [str(e) for e in derived.edits] == ["4.1.2 参数 leave_limit:15 → 10"]
+    with pytest.raises(PolicyError, match="没有条款“4.1.9”"):
+        derive(data, [{"clause": "4.1.9", "text": "新"}])
+
+
+# --- the 2025 draft ------------------------------------------------------------------------------
+def _last_full_copy_of_the_draft() -> str | None:
+    """The draft as it was last written in full (before it became a delta), from git."""
+    try:
+        commits = subprocess.run(["git", "log", "--format=%H", "--", "policies/method-2025-draft.yaml"], cwd=ROOT,
+                                 capture_output=True, text=True, check=True).stdout.split()
+        for commit in ["HEAD", *commits]:
+            text = subprocess.run(["git", "show", f"{commit}:policies/method-2025-draft.yaml"], cwd=ROOT,
+                                  capture_output=True, text=True, check=True).stdout
+            if "\namends:" not in text:
+                return text
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return None
+
+
+def test_the_2025_draft_is_a_short_delta_that_scores_2024_as_the_full_copy_did(tmp_path):
+    text = DRAFT.read_text(encoding="utf-8")
+    assert len(text.splitlines()) < 80 and "\namends: method-2020\n" in text
+    old_text = _last_full_copy_of_the_draft()
+    if old_text is None:
+        pytest.skip("no git history of the draft here")
+    old = load_policy(write(tmp_path, "method-2025-draft.yaml", old_text))
+    new = load_policy(DRAFT)
+    assert isinstance(new, AmendedPolicy) and not isinstance(old, AmendedPolicy)
+    factset = load_factset(EXAMPLES / "2024.yaml")
+    expected, actual = (_numbers(to_dict(evaluate(factset, p))) for p in (old, new))
+    assert actual == expected and actual["findings"]
+
+
+def _numbers(result: dict) -> dict:
+    """A result's numbers: every unit's scores, rank and eligibility, every finding's points (not its words)."""
+    return {"units": result["units"], "award_recommendation": result["award_recommendation"],
+            "findings": [{k: v for k, v in f.items() if k != "explanation"} for f in result["findings"]]}
+
+
+def test_the_registry_lists_a_delta_like_a_full_file():
+    [draft] = [v for v in versions(POLICIES) if v.id == "method-2025-draft"]
+    assert (draft.path, draft.draft, draft.amends, draft.effective_from) == (DRAFT, True, "method-2020", 2025)
+    assert choose_policy(2026, "method-2025-draft", folder=POLICIES).id == "method-2025-draft"
+
+
+def test_diff_lists_the_amendment_first(policy):
+    factset = load_factset(EXAMPLES / "2024.yaml")
+    result = diff(evaluate(factset, policy), evaluate(factset, load_policy(DRAFT)))
+    assert result.amendment_of_old and result.amends == "method-2020"
+    assert str(result.amendment[0]) == "4.1.2 参数 leave_limit:15 → 10"
+    data = diff_dict(result)
+    assert data["amendment"]["amends"] == "method-2020"
+    assert data["amendment"]["changes"][0] == {"policy": "method-2025-draft", "clause": "4.1.2", "target": "parameter", "name": "leave_limit",
+                                               "field": "value", "old": 15, "new": 10, "change": "参数 leave_limit:15 → 10",
+                                               "line": DRAFT.read_text(encoding="utf-8").splitlines().index("    value: 10") + 1}
+    done = subprocess.run([sys.executable, "-m", "evaluator", "diff", str(EXAMPLES / "2024.yaml"), "--policy", str(DRAFT)],
+                          capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"})
+    assert done.returncode == 0, done.stderr
+    shown = done.stdout
+    assert shown.startswith(f"修订内容:method-2025-draft 对 method-2020 的 {len(result.amendment)} 处修改\n"
+                            "  4.1.2 参数 leave_limit:15 → 10\n"), shown
+    assert "  4.1.2 参数 leave_limit 的原文:“…不得超过 15 天” → “…不得超过 10 天”\n" in shown
+    assert shown.index("比较:") > shown.index(str(result.amendment[-1])[:30])   # then the effect on the units
+    assert "办法变化" not in shown   # the amendment already says what changed
+
+
+# --- dated values ----------------------------------------------------------------------------------
+ADOPTED = """\
+id: amend-{year}
+amends: {base}
+status: in_force
+effective_from: {year}
+changes:
+  - {{clause: 4.1.2, parameter: leave_limit, value: {limit}}}
+"""
+
+
+def test_an_adopted_amendment_gives_the_years_from_its_own_their_value(tmp_path):
+    shutil.copy(POLICY, tmp_path / "method-2020.yaml")
+    write(tmp_path, "amend-2025.yaml", ADOPTED.format(year=2025, base="method-2020", limit=10))
+    assert choose_policy(2024, None, folder=tmp_path).id == "method-2020"
+    assert choose_policy(2025, None, folder=tmp_path).id == "amend-2025"
+    assert choose_policy(2030, None, folder=tmp_path).clauses["4.1.2"].parameters["leave_limit"].value == 10
+    assert points(choose_policy(2024, None, folder=tmp_path), "4.1.2", "office", year_of(2024, LEAVE)) == 0
+    assert points(choose_policy(2025, None, folder=tmp_path), "4.1.2", "office", year_of(2025, LEAVE)) == Decimal("-1.0")
+    write(tmp_path, "amend-2027.yaml", ADOPTED.format(year=2027, base="amend-2025", limit=8))   # the next adoption amends the last
+    assert dated_values(tmp_path)[("4.1.2", "leave_limit")] == [(2020, 15, "method-2020"), (2025, 10, "amend-2025"), (2027, 8, "amend-2027")]
+    assert dated_values(tmp_path)[("4.3.2.5", "large_participants")] == [(2020, 60, "method-2020")]
+    write(tmp_path, "amend-2027.yaml", ADOPTED.format(year=2027, base="method-2020", limit=8))  # two adoptions of one version
+    with pytest.raises(Exception, match="2 项已施行的修订都修改 method-2020"):
+        choose_policy(2027, None, folder=tmp_path)
+
+
+def test_evaluator_run_scores_each_year_under_the_values_in_force(tmp_path):
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    shutil.copy(POLICY, folder / "method-2020.yaml")
+    write(folder, "amend-2025.yaml", ADOPTED.format(year=2025, base="method-2020", limit=10))
+    found = {}
+    for year in (2024, 2025):
+        facts = tmp_path / f"{year}.json"
+        facts.write_text(json.dumps(year_of(year, {**LEAVE, "days": 12}), ensure_ascii=False), encoding="utf-8")
+        done = subprocess.run([sys.executable, "-m", "evaluator", "run", str(facts), "-f", "json"], capture_output=True, text=True,
+                              env={**os.environ, "EVALUATOR_POLICIES": str(folder)})
+        assert done.returncode == 0, done.stderr
+        result = json.loads(done.stdout)
+        found[year] = (result["policy"], [f["points"] for f in result["findings"] if f["clause"] == "4.1.2"])
+    assert found == {2024: ("method-2020", []), 2025: ("amend-2025", [-1])}   # (12 − 10) × 0.5
+
+
+# --- the amendment workbook ---------------------------------------------------------------------------
+def test_the_amendment_workbook_round_trip(tmp_path, policy):
+    template = tmp_path / "修订.xlsx"
+    done = subprocess.run([sys.executable, "-m", "evaluator", "amendment-template", "--policy", str(POLICY), "--output", str(template)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    wb = load_workbook(template)
+    assert wb.sheetnames == ["说明", "参数", "条文"] and wb["说明"]["B3"].value == "method-2020"
+    sheet = wb["参数"]
+    headers = [c.value for c in sheet[1]]
+    assert headers == ["条款", "条款标题", "参数", "含义", "单位", "现值", "新值", "办法原文", "新原文"]
+    assert sheet.freeze_panes == "A2" and sheet.column_dimensions["H"].width == 50
+    rows = {(r[0], r[2]): r for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert len(rows) == sum(len(c.parameters) for c in policy.policy.clauses)
+    meaning, unit, value, new, words = rows["4.1.2", "leave_limit"][3:8]
+    assert (unit, value, new, words) == ("天", 15, None, "每名工作人员全年请假累计不得超过 15 天") and "全年请假累计超过限额" in meaning
+    row = next(i for i, r in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2) if r[:3:2] == ("4.3.2.5", "large_participants"))
+    sheet.cell(row=row, column=7, value=50)
+    wb["条文"]["D3"] = "新的条文"      # 4.1.2
+    wb.save(template)
+    delta = tmp_path / "my-draft.yaml"
+    done = subprocess.run([sys.executable, "-m", "evaluator", "amendment-from", str(template), "--id", "my-draft",
+                           "--effective-from", "2025", "--output", str(delta)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "参数!G" in done.stderr and "原文仍写“参加学员 60 人以上”" in done.stderr   # the words still say 60
+    amended = load_policy(delta)
+    assert (amended.id, amended.amends, amended.policy.effective_from, amended.policy.status) == ("my-draft", "method-2020", 2025, "draft")
+    assert [str(e) for e in amended.changes] == ["4.3.2.5 参数 large_participants:60 → 50", "4.1.2 办法原文:“抓好本机构的日常管理工作,确保工作人员按时"
+                                                 "上下班,遵守机关工作秩序,严格落实请销假程序。每名工作人员全年请假累计不得超过 15 天(正常休假除外),累计超过 15 天的,"
+                                                 "每人多请一天扣减所在工作机构 0.5 分;无故旷工的,每人每天扣所在工作机构 1 分。因病住院及特殊情况例外。” → “新的条文”"]
+    assert points(amended, "4.3.2.5", "legal", year_of(2024, TRAINING)) == 5
+    assert delta.read_text(encoding="utf-8").startswith("# ")   # a Chinese header
+
+
+def test_bad_cells_of_the_amendment_workbook_are_named_by_sheet_and_cell(tmp_path, policy):
+    template = tmp_path / "修订.xlsx"
+    template.write_bytes(amendment_template(policy))
+    wb = load_workbook(template)
+    sheet = wb["参数"]
+    rows = {(r[0].value, r[2].value): r[0].row for r in sheet.iter_rows(min_row=2)}
+    limit, rate = rows["4.1.2", "leave_limit"], rows["4.1.2", "leave_rate"]
+    sheet[f"G{limit}"] = "十天"
+    sheet[f"C{rate}"], sheet[f"G{rate}"] = "leave_rat", 1
+    wb["条文"]["A2"], wb["条文"]["D2"] = "4.1.9", "新的"
+    wb.save(template)
+    with pytest.raises(PolicyError) as caught:
+        amendment_from(template, "x", tmp_path / "x.yaml")
+    assert [(str(p.line), p.message) for p in caught.value.problems] == [
+        (f"参数!G{limit}(新值)", "“十天”不是数字;新值应写数字,如 10 或 0.5"),
+        (f"参数!C{rate}(参数)", "条款 4.1.2 没有参数“leave_rat”;您是不是要写“leave_rate”?"),
+        ("条文!A2(条款)", "method-2020 中没有条款“4.1.9”;您是不是要写“4.3.1.9”?"),
+    ]
+    empty = tmp_path / "empty.xlsx"
+    empty.write_bytes(amendment_template(policy))
+    with pytest.raises(PolicyError, match="没有填写任何新值"):
+        amendment_from(empty, "x", tmp_path / "x.yaml")
