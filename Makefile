@@ -29,7 +29,7 @@ tools:
 	@{ command -v chromium && command -v soffice && command -v pdftoppm; } >/dev/null 2>&1 || \
 	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
 	    (apt-get update -qq && $(APT) chromium fonts-noto-cjk >/dev/null && \
-	     $(APT) --no-install-recommends libreoffice-calc-nogui poppler-utils >/dev/null) ; } || \
+	     $(APT) --no-install-recommends libreoffice-calc-nogui libreoffice-writer-nogui poppler-utils >/dev/null) ; } || \
 	  echo "chromium or LibreOffice is not installed: the tests that need them will say they were skipped"
 
 test: setup tools

@@ -282,7 +282,8 @@ def _parse(data: bytes) -> _Report:
 def test_html_is_self_contained(ev):
     text = html_report.render(ev).decode("utf-8")
     assert not re.search(r"https?://", text)
-    assert not re.search(r"(?i)@import|url\(|<link\b|<script\b|<img\b|<iframe\b|<object\b|\bsrc\s*=", text)
+    assert not re.search(r"(?i)@import|url\(|<link\b|<img\b|<iframe\b|<object\b|\bsrc\s*=", text)
+    assert len(re.findall(r"(?i)<script\b", text)) == 1 and "<script>" in text, "one inline script, nothing loaded"
     report = _parse(text.encode("utf-8"))
     assert report.urls and all(u.startswith("#") for u in report.urls), "only links within the page"
     assert all(u[1:] in report.ids for u in report.urls), "every link has its target"

@@ -69,3 +69,13 @@ def test_an_approval_needs_a_known_stage_and_a_decision(year):
     done = evaluator("approve", "2024.yaml", "--stage", "审定", "--decision", " ", cwd=year)
     assert done.returncode == 1 and "--decision" in done.stderr
     assert not (year / "approvals").exists() or not list((year / "approvals").glob("*.json"))
+
+
+def test_the_notice_of_an_approved_result_is_its_approved_version(year):
+    import docx
+    assert evaluator("approve", "2024.yaml", "--stage", "审定", "--decision", "主任办公会议纪要〔2025〕2号",
+                     "--date", "2025-01-15", cwd=year).returncode == 0
+    done = evaluator("notice", "2024.yaml", "-o", "通报.docx", cwd=year)
+    assert done.returncode == 0, done.stderr
+    text = "\n".join(p.text for p in docx.Document(str(year / "通报.docx")).paragraphs)
+    assert "主任办公会议纪要〔2025〕2号" in text and "二〇二五年一月十五日" in text and "征求意见稿" not in text

@@ -4,22 +4,31 @@ The ranking with award eligibility, the unit x clause matrix of point sums, and 
 drill-down per unit (<details>) to its findings with the clause's wording, the rule,
 the points, the explanation and the evidence facts with their line in the input file;
 and, when there are any, the warnings (提示) on what is valid but probably a mistake.
-No external links, fonts, images or scripts: the template carries its own CSS.
+No external links, fonts, images or scripts: the template carries its own CSS and one
+small inline script (a link to a unit or a clause opens the drill-down it points into).
+
+Printed (A4), the first page's header says the stage (征求意见稿 until the result is
+approved, then 审定稿) and the print date, every page is numbered 第 N 页 共 M 页, the matrix
+prints on landscape pages in column groups that each fit a page, every unit's findings
+print whether open or not, and an approval block (审查 / 党组研究 / 审定) closes the report.
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Iterable
 
+import datetime as dt
+
 import jinja2
 
 from .. import __version__
 from ..evaluate import Evaluation
 from ..findings import Finding
-from .labels import labels, located, matrix, rule_titles, score
+from .labels import labels, located, matrix, matrix_groups, rule_titles, score
 
 TEMPLATE = "report.html.j2"
 
@@ -34,6 +43,7 @@ def _environment() -> jinja2.Environment:
 
 @dataclass
 class ClauseGroup:
+    anchor: str        # the element id a matrix cell links to: unit/clause
     id: str
     title: str
     text: str
@@ -41,6 +51,27 @@ class ClauseGroup:
     rulings: list[str]
     total: Decimal
     findings: list[dict[str, Any]] = field(default_factory=list)
+
+
+def anchor(unit: str, clause: str) -> str:
+    """The id of a unit's findings under a clause in the drill-down (a finding row's id is the finding's id)."""
+    return f"{unit}/{clause}"
+
+
+def css_string(text: str) -> str:
+    """`text` as a CSS string literal, for the page's margin boxes (safe inside <style>: no quote, no `<`)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ").replace("\n", " ") + '"'
+
+
+def page_counter(template: str) -> str:
+    """第 {page} 页 共 {pages} 页 as the content of a page margin box."""
+    parts = []
+    for piece in re.split(r"(\{pages?\})", template):
+        if piece in ("{page}", "{pages}"):
+            parts.append(f"counter({piece[1:-1]})")
+        elif piece:
+            parts.append(css_string(piece))
+    return " ".join(parts)
 
 
 def _sign(value: Decimal) -> str:
@@ -57,7 +88,7 @@ def _groups(ev: Evaluation, findings: Iterable[Finding], names: dict[str, str], 
         clause = ev.policy.clauses[f.clause]
         group = groups.get(f.clause)
         if group is None:
-            group = groups[f.clause] = ClauseGroup(clause.id, clause.title, clause.text.strip(),
+            group = groups[f.clause] = ClauseGroup(anchor(f.unit, clause.id), clause.id, clause.title, clause.text.strip(),
                                                    clause.requirements.strip(), list(clause.rulings), Decimal(0))
         rule = rules.get((f.clause, f.rule))
         for ruling in (rule.rulings if rule else ()):
@@ -91,8 +122,44 @@ def _warnings(ev: Evaluation, names: dict[str, str], lang: str) -> list[dict[str
              "message": n.message, "where": n.where or ""} for n in getattr(ev, "notices", ())]
 
 
-def context(ev: Evaluation, lang: str = "zh", open_units: Iterable[str] = ()) -> dict[str, Any]:
-    """Everything the template shows, numbers already written with 2 decimals."""
+def _matrix_groups(ev: Evaluation, t: dict[str, str]) -> list[dict[str, Any]]:
+    """The matrix's column groups, each with its section headers ((续) where a section goes on)."""
+    clauses = ev.policy.clauses
+    seen: set[str] = set()
+    out = []
+    for ids in matrix_groups(ev):
+        spans: list[dict[str, Any]] = []
+        for cid in ids:
+            key = clauses[cid].section
+            if spans and spans[-1]["key"] == key:
+                spans[-1]["count"] += 1
+            else:
+                spans.append({"key": key, "title": t[key] + (t["continued"] if key in seen else ""), "count": 1})
+                seen.add(key)
+        out.append({"spans": spans, "clauses": [{"id": c, "title": clauses[c].title} for c in ids]})
+    return out
+
+
+def _stage(ev: Evaluation, t: dict[str, str]) -> dict[str, Any]:
+    """The stage as the report prints it, and the approval block's lines."""
+    stage = ev.stage
+    steps = []
+    for key, label in (("审查", "step_review"), (None, "step_party"), ("审定", "step_approve")):
+        filled = stage is not None and key is not None and stage.name == key
+        steps.append({"label": t[label], "decision": stage.decision if filled else "",
+                      "date": stage.date.isoformat() if filled else t["blank_date"], "filled": filled})
+    return {"label": t["draft"] if ev.draft else t["approved_copy"], "draft": ev.draft, "name": ev.stage_name,
+            "decision": stage.decision if stage is not None else "",
+            "date": stage.date.isoformat() if stage is not None else "",
+            "sha256": (stage.sha256 or "")[:12] if stage is not None else "", "steps": steps}
+
+
+def context(ev: Evaluation, lang: str = "zh", open_units: Iterable[str] = (),
+            today: dt.date | None = None) -> dict[str, Any]:
+    """Everything the template shows, numbers already written with 2 decimals.
+
+    `today` is the print date the report carries (by default the day it is rendered; the page's
+    script puts the day it is actually printed)."""
     t = labels(lang)
     policy = ev.policy.policy
     card = ev.scorecard
@@ -126,8 +193,9 @@ def context(ev: Evaluation, lang: str = "zh", open_units: Iterable[str] = ()) ->
             "daily_score": score(s.daily_score), "total": score(s.total),
             "eligible": s.eligible, "ineligible_because": s.ineligible_because,
             "recommended": s.unit in recommended, "open": s.unit in opened,
-            "matrix": [{"clause": c, "value": score(cells[c]) if c in cells else "",
-                        "sign": _sign(cells[c]) if c in cells else "none"} for c in clause_ids],
+            "matrix": {c: {"clause": c, "value": score(cells[c]) if c in cells else "",
+                           "sign": _sign(cells[c]) if c in cells else "none",
+                           "href": "#" + anchor(s.unit, c) if c in cells else ""} for c in clause_ids},
             "raw_sum": score(sum(cells.values(), Decimal(0))),
             "groups": [{**g.__dict__, "total": score(g.total), "sign": _sign(g.total)} for g in groups],
             "count": sum(len(g.findings) for g in groups),
@@ -135,10 +203,15 @@ def context(ev: Evaluation, lang: str = "zh", open_units: Iterable[str] = ()) ->
     order = list(policy.rulings)
     rulings = [{"id": r, "title": policy.rulings[r].title, "text": policy.rulings[r].text.strip()}
                for r in order if r in used_rulings]
+    title = t["title"].format(year=ev.factset.year) + (
+        t["mid_year"].format(day=ev.factset.as_of.isoformat()) if ev.factset.as_of else "")
+    stage = _stage(ev, t)
+    today = today or dt.date.today()
     return {
         "t": t, "lang": "zh-CN" if lang == "zh" else lang,
-        "title": t["title"].format(year=ev.factset.year)
-                 + (t["mid_year"].format(day=ev.factset.as_of.isoformat()) if ev.factset.as_of else ""),
+        "title": title, "stage": stage, "printed": today.isoformat(),
+        "css": {"title": css_string(title), "stage": css_string(stage["label"]), "pages": page_counter(t["page_of"])},
+        "matrix_groups": _matrix_groups(ev, t),
         "subtitle": t["subtitle"].format(policy_title=policy.title, policy=ev.policy.id),
         "year": ev.factset.year, "policy_id": ev.policy.id, "facts_file": ev.factset.path,
         "facts_sha256": ev.factset.sha256[:12], "policy_sha256": ev.policy.sha256[:12],
@@ -168,7 +241,7 @@ def _review(ev: Evaluation, names: dict[str, str], lang: str) -> dict[str, Any] 
                         else ["Unit", "Clause", "Rule", "Before", "After", "Adjustments"])}
 
 
-def render(ev: Evaluation, lang: str = "zh", *, open_units: Iterable[str] = ()) -> bytes:
+def render(ev: Evaluation, lang: str = "zh", *, open_units: Iterable[str] = (), today: dt.date | None = None) -> bytes:
     """The report as UTF-8 HTML; `open_units` are unit ids whose drill-down starts open."""
-    html = _environment().get_template(TEMPLATE).render(**context(ev, lang, open_units))
+    html = _environment().get_template(TEMPLATE).render(**context(ev, lang, open_units, today))
     return html.encode("utf-8")

@@ -82,6 +82,26 @@ ZH: dict[str, str] = {
     "common": "共性工作指标",
     "annual": "年度工作目标",
     "daily": "日常工作指标",
+    "draft": "征求意见稿",
+    "approved_copy": "审定稿",
+    "stage": "阶段",
+    "printed": "打印日期",
+    "generated_on": "生成日期",
+    "page_of": "第 {page} 页 共 {pages} 页",
+    "continued": "(续)",
+    "matrix_link_note": "点击分值可跳至该单位该条款下的认定。",
+    "approval": "审批",
+    "approval_note": "本结果须经以下程序后方为审定稿。",
+    "approval_done": "本结果已经主任办公会议审定({decision},{date})。",
+    "approval_step": "程序",
+    "approval_decision": "决定文号",
+    "approval_date": "日期",
+    "approval_sign": "经办人签字",
+    "step_review": "考核工作组审查",
+    "step_party": "机关党组研究",
+    "step_approve": "主任办公会议审定",
+    "blank_date": "　　年　　月　　日",
+    "approved_result": "审定结果 sha256",
 }
 
 EN: dict[str, str] = {
@@ -151,6 +171,26 @@ EN: dict[str, str] = {
     "common": "Common duties",
     "annual": "Annual targets",
     "daily": "Daily work",
+    "draft": "Draft for comment",
+    "approved_copy": "Approved",
+    "stage": "Stage",
+    "printed": "Printed",
+    "generated_on": "Generated",
+    "page_of": "Page {page} of {pages}",
+    "continued": " (cont.)",
+    "matrix_link_note": "Click a value to go to the unit's findings under that clause.",
+    "approval": "Approval",
+    "approval_note": "The result is final once it has passed these steps.",
+    "approval_done": "This result was approved by the directors' office meeting ({decision}, {date}).",
+    "approval_step": "Step",
+    "approval_decision": "Decision",
+    "approval_date": "Date",
+    "approval_sign": "Signature",
+    "step_review": "Review by the assessment working group",
+    "step_party": "Study by the Party group of the offices",
+    "step_approve": "Approval by the directors' office meeting",
+    "blank_date": "",
+    "approved_result": "Approved result sha256",
 }
 
 LABELS: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}
@@ -190,3 +230,32 @@ def matrix(ev: "Evaluation") -> dict[str, dict[str, Decimal]]:
 def rule_titles(ev: "Evaluation") -> dict[tuple[str, str], str]:
     """(clause id, rule id) -> the rule's title in the policy."""
     return {(r.clause.id, r.id): r.rule.title for r in ev.policy.rules}
+
+
+MATRIX_COLUMNS = 18   # clause columns one landscape A4 page holds legibly (7pt numbers, vertical titles)
+
+
+def matrix_groups(ev: "Evaluation", limit: int = MATRIX_COLUMNS) -> list[list[str]]:
+    """The clause ids of the matrix cut into column groups that each fit one printed page.
+
+    Clauses stay in the policy's order and together with their siblings (4.3.1.1-4.3.1.9 are
+    one family under 4.3.1): whole families are packed into a group while it has room, and a
+    family wider than a page is itself cut every `limit` columns."""
+    families: list[list[str]] = []
+    last = None
+    for c in ev.policy.policy.clauses:
+        key = (c.section, c.id.rpartition(".")[0])
+        if key != last:
+            families.append([])
+            last = key
+        families[-1].append(c.id)
+    groups: list[list[str]] = []
+    for family in families:
+        while len(family) > limit:
+            groups.append(family[:limit])
+            family = family[limit:]
+        if groups and len(groups[-1]) + len(family) <= limit:
+            groups[-1].extend(family)
+        else:
+            groups.append(list(family))
+    return groups

@@ -2,6 +2,12 @@
 
 Numbers are written as numbers (from the exact Decimals) with the format 0.00, the
 header rows are frozen, and the columns are wide enough for their Chinese text.
+
+Every sheet prints on A4 landscape, fitted to the page's width, with its header rows
+repeated on each page, and a header and footer with the report's title, the sheet's name,
+the stage (征求意见稿 / 审定稿) and 第 N 页 共 M 页. Long texts wrap, their rows made tall
+enough to show them. The matrix prints as many pages across as the HTML report has column
+groups of clauses, its rank, id and name columns repeated on each.
 """
 from __future__ import annotations
 
@@ -13,10 +19,12 @@ from typing import Any, Iterable
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..evaluate import Evaluation
-from .labels import labels, matrix, rule_titles
+from .labels import labels, matrix, matrix_groups, rule_titles
 
 TWO_DECIMALS = "0.00"
 HEADER_FONT = Font(bold=True)
@@ -41,22 +49,76 @@ def _header(ws: Worksheet, row: int, values: Iterable[Any]) -> None:
         cell.alignment = Alignment(vertical="center", wrap_text=True)
 
 
-def _fit_columns(ws: Worksheet, minimum: int = 6, wrap: Iterable[int] = ()) -> None:
+def _fit_columns(ws: Worksheet, minimum: int = 6, wrap: Iterable[int] = (), widest: dict[int, int] | None = None) -> None:
+    """Columns as wide as their text, at most MAX_WIDTH (or `widest[col]`, beyond which the cells wrap)."""
     wrapped = set(wrap)
+    widest = widest or {}
     widths: dict[int, int] = {}
     for row in ws.iter_rows():
         for cell in row:
             widths[cell.column] = max(widths.get(cell.column, 0), _width(cell.value))
     for col, width in widths.items():
-        ws.column_dimensions[get_column_letter(col)].width = min(MAX_WIDTH, max(minimum, width + 2))
+        ws.column_dimensions[get_column_letter(col)].width = min(widest.get(col, MAX_WIDTH), max(minimum, width + 2))
         if col in wrapped:
             for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
+LINE_HEIGHT = 15   # points: one line of 11pt text, as a row is by default
+
+
+def _row_heights(ws: Worksheet, first_row: int = 1) -> None:
+    """Rows as tall as their wrapped text, so that it prints whole (neither Excel nor LibreOffice does
+    it for a file they did not lay out themselves); an estimate by display width, a little generous."""
+    widths = {col: (ws.column_dimensions[get_column_letter(col)].width or 8.43) - 1.5
+              for col in range(1, ws.max_column + 1)}
+    for row in ws.iter_rows(min_row=first_row):
+        lines = 1
+        for cell in row:
+            if cell.value is None or not (cell.alignment and cell.alignment.wrap_text):
+                continue
+            room = max(1.0, widths[cell.column])
+            lines = max(lines, sum(max(1, -(-_width(part) // room)) for part in str(cell.value).split("\n")))
+        if lines > 1:
+            ws.row_dimensions[row[0].row].height = int(lines * LINE_HEIGHT + 2)
+
+
 def _numbers(ws: Worksheet, row: int, columns: Iterable[int]) -> None:
     for col in columns:
         ws.cell(row=row, column=col).number_format = TWO_DECIMALS
+
+
+def _escape(text: str) -> str:
+    """Text as a header or footer says it: `&` starts a code there (&P, &N, &A)."""
+    return text.replace("&", "&&")
+
+
+def _print_setup(ws: Worksheet, ev: Evaluation, t: dict[str, str], title_rows: str | None, *,
+                 title_cols: str | None = None, pages_wide: int = 1) -> None:
+    """A4 landscape, fitted to `pages_wide` pages across (as many down as it takes), headers repeated."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth = pages_wide
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    if title_rows:
+        ws.print_title_rows = title_rows
+    if title_cols:
+        ws.print_title_cols = title_cols
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.75, bottom=0.7, header=0.3, footer=0.3)
+    ws.print_options.horizontalCentered = True
+    title = t["title"].format(year=ev.factset.year) + (
+        t["mid_year"].format(day=ev.factset.as_of.isoformat()) if ev.factset.as_of else "")
+    stage = t["draft"] if ev.draft else t["approved_copy"]
+    if ev.stage is not None and not ev.draft:
+        stage += f" {ev.stage.decision}"
+    for part, text in ((ws.oddHeader.left, _escape(title)), (ws.oddHeader.center, "&A"),
+                       (ws.oddHeader.right, _escape(stage)),
+                       (ws.oddFooter.left, _escape(f"{t['policy']} {ev.policy.id} · {ev.factset.path}")),
+                       (ws.oddFooter.center, t["page_of"].format(page="&P", pages="&N")),
+                       (ws.oddFooter.right, _escape(t["printed"]) + " &D")):
+        part.text = text
+        part.size = 9
 
 
 def _scorecard(ws: Worksheet, ev: Evaluation, t: dict[str, str]) -> None:
@@ -77,8 +139,13 @@ def _scorecard(ws: Worksheet, ev: Evaluation, t: dict[str, str]) -> None:
             for col in range(1, len(keys) + 1):
                 ws.cell(row=row, column=col).fill = INELIGIBLE_FILL
     ws.freeze_panes = "D2"
-    _fit_columns(ws, wrap=[len(keys)])
-    ws.column_dimensions[get_column_letter(len(keys))].width = MAX_WIDTH
+    _fit_columns(ws, wrap=[len(keys)], widest={col: 9 for col in range(4, len(keys))})
+    ws.column_dimensions[get_column_letter(len(keys))].width = 40
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(vertical="top", wrap_text=bool(cell.alignment.wrap_text))
+    _row_heights(ws)
+    _print_setup(ws, ev, t, "1:1")
 
 
 def _findings(ws: Worksheet, ev: Evaluation, t: dict[str, str]) -> None:
@@ -95,11 +162,23 @@ def _findings(ws: Worksheet, ev: Evaluation, t: dict[str, str]) -> None:
                    " ".join(str(lines[e]) for e in f.evidence if e in lines), f.explanation,
                    f.source_unit or ""])
         _numbers(ws, row, [keys.index("points") + 1, keys.index("rate") + 1])
-        ws.cell(row=row, column=keys.index("quantity") + 1).number_format = "General"
+        quantity = ws.cell(row=row, column=keys.index("quantity") + 1)
+        quantity.number_format = "General"
+        quantity.alignment = Alignment(horizontal="center", vertical="top")
     ws.freeze_panes = "C2"
     if ev.findings:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(keys))}{len(ev.findings) + 1}"
-    _fit_columns(ws, wrap=[keys.index("explanation") + 1])
+    # The long texts wrap in columns of a readable width, so that a row prints whole on one page across.
+    widest = {keys.index(k) + 1: w for k, w in (("name", 14), ("clause", 9), ("clause_title", 16), ("section", 8),
+                                                 ("rule", 16), ("rule_title", 16), ("rate", 8), ("evidence", 12),
+                                                 ("line", 8), ("explanation", 42), ("credited_via", 9))}
+    _fit_columns(ws, wrap=widest, widest=widest)
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            if not cell.alignment.wrap_text:
+                cell.alignment = Alignment(horizontal=cell.alignment.horizontal, vertical="top")
+    _row_heights(ws)
+    _print_setup(ws, ev, t, "1:1")
 
 
 def _matrix(ws: Worksheet, ev: Evaluation, t: dict[str, str]) -> None:
@@ -120,10 +199,19 @@ def _matrix(ws: Worksheet, ev: Evaluation, t: dict[str, str]) -> None:
     ws.freeze_panes = ws.cell(row=3, column=len(fixed) + 1).coordinate
     _fit_columns(ws, minimum=8)
     for col in range(len(fixed) + 1, last):
-        ws.column_dimensions[get_column_letter(col)].width = 10
+        ws.column_dimensions[get_column_letter(col)].width = 9
     for cell in ws[2][len(fixed):last - 1]:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    ws.row_dimensions[2].height = 45
+    ws.row_dimensions[2].height = 80
+    name = fixed.index(t["name"]) + 1
+    ws.column_dimensions[get_column_letter(name)].width = 16
+    for row in ws.iter_rows(min_row=3):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=cell.column == name, vertical="center")
+    _row_heights(ws, first_row=3)
+    # Printed, as many pages across as the HTML report has column groups (a page holds about as many
+    # clauses), the rank, id and name repeated on each. Fitted to pages, a sheet has no manual breaks.
+    _print_setup(ws, ev, t, "1:2", title_cols=f"A:{get_column_letter(len(fixed))}", pages_wide=len(matrix_groups(ev)))
 
 
 def _run_record(ws: Worksheet, ev: Evaluation) -> None:
@@ -144,7 +232,9 @@ def render(ev: Evaluation, lang: str = "zh") -> bytes:
     _scorecard(scorecard, ev, t)
     _findings(wb.create_sheet(t["sheet_findings"]), ev, t)
     _matrix(wb.create_sheet(t["sheet_matrix"]), ev, t)
-    _run_record(wb.create_sheet("运行记录" if lang == "zh" else "Run"), ev)
+    record = wb.create_sheet("运行记录" if lang == "zh" else "Run")
+    _run_record(record, ev)
+    _print_setup(record, ev, t, None)   # key, value lines: no header row to repeat
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
