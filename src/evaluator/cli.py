@@ -280,14 +280,139 @@ def approve(facts: Path = FACTS, stage: str = typer.Option(..., "--stage", help=
                   y=factset.year, s=stage, p=path, n=len(ev.scorecard.units), k=len(earlier)), markup=False, soft_wrap=True)
 
 
+class Stage(str, Enum):
+    draft = "征求意见稿"
+    approved = "审定稿"
+
+
+@app.command()
+def notice(facts: Path = FACTS, policy: Optional[Path] = POLICY,
+           output: Path = typer.Option(..., "--output", "-o", help="The Word document to write, e.g. 通报.docx."),
+           quota: Optional[int] = typer.Option(None, "--quota", min=1, help="How many units may be recommended (default: the policy's awards.quota)."),
+           name_persons: bool = typer.Option(False, "--name-persons", help="Name the persons in the reasons a unit is not eligible (by default only clauses)."),
+           stage: Optional[Stage] = typer.Option(None, "--stage", help="征求意见稿 (a draft for comment, marked so) or 审定稿 (approved; needs --decision). "
+                                                 "Default: 审定稿 with its decision when the result is the approved stage (evaluator approve), else 征求意见稿."),
+           decision: Optional[str] = typer.Option(None, "--decision", help="The approving decision, e.g. 主任办公会议纪要〔2025〕2号."),
+           date: Optional[str] = typer.Option(None, "--date", help="The notice's date, e.g. 2025-01-15 (default: today)."),
+           review: Optional[Path] = REVIEW) -> None:
+    """The notice (通报) of the year's results as a Word document: ranking, recommendations within the quota, units not eligible by clause."""
+    from .notice import write_notice
+    day = None
+    if date is not None:
+        day = parse_date(date)
+        if not isinstance(day, datetime.date):
+            raise UsageError(say("--date 应是日期,如 2025-01-15,而不是“{t}”", "--date must be a date like 2025-01-15, not '{t}'", t=date))
+    ev = _evaluate(facts, policy, None, False, review)
+    if stage is None:  # the stage the result is (stages.py): an approved result's notice is its 审定稿
+        approved = ev.stage is not None and ev.stage.approved
+        stage = Stage.approved if approved else Stage.draft
+        decision, day = (decision or ev.stage.decision, day or ev.stage.date) if approved else (decision, day)
+    content = write_notice(ev, quota=quota, name_persons=name_persons, stage=stage.value, decision=decision, date=day)
+    write_atomically(output, content)
+    out.print(say("已写入 {o}:{y} 年度考核结果通报({s},{n} 个机构)", "wrote {o}: the {y} notice of results ({s}, {n} units)",
+                  o=output, y=ev.factset.year, s=stage.value, n=len(ev.scorecard.units)), markup=False, soft_wrap=True)
+
+
+@app.command("amendment-template")
+def amendment_template(output: Path = typer.Option(..., "--output", "-o", help="The amendment workbook to write, e.g. 修订.xlsx."),
+                       policy: Optional[Path] = typer.Option(None, "--policy", help="The version to amend (default: the one in force this year).")) -> None:
+    """A workbook for proposing an amendment: every parameter (条款, 参数, 含义, 单位, 现值, 办法原文) with an empty 新值 column, and every clause's wording."""
+    from .policy import load_policy
+    from .policy.amendment_workbook import amendment_template as template_bytes
+    compiled = load_policy(policy) if policy else choose_policy(datetime.date.today().year, None, None)
+    write_atomically(output, template_bytes(compiled))
+    count = sum(len(c.parameters) for c in compiled.policy.clauses)
+    out.print(say("已写入 {o}:{p} 的修订工作簿({n} 个参数,{c} 条条款)", "wrote {o}: the amendment workbook of {p} ({n} parameters, {c} clauses)",
+                  o=output, p=compiled.id, n=count, c=len(compiled.policy.clauses)), markup=False, soft_wrap=True)
+
+
+@app.command("amendment-from")
+def amendment_from(workbook: Path = typer.Argument(..., help="A filled amendment workbook (from amendment-template)."),
+                   delta_id: str = typer.Option(..., "--id", help="The amendment's id, e.g. method-2025-draft."),
+                   output: Path = typer.Option(..., "--output", "-o", help="The amendment file to write, e.g. policies/my-draft.yaml."),
+                   effective_from: Optional[int] = typer.Option(None, "--effective-from", help="The first year it applies to (default: next year)."),
+                   title: Optional[str] = typer.Option(None, "--title", help="Its title (default: the amended version's, with the id)."),
+                   policy: Optional[Path] = typer.Option(None, "--policy", help="The version amended, if not the one the workbook names.")) -> None:
+    """Write the amendment (a delta file) that a filled workbook asks for: one change per row with a 新值, 新原文 or 新条文."""
+    from .policy import load_policy
+    from .policy.amendment_workbook import amendment_from as delta_from
+    text, changes, notices = delta_from(workbook, delta_id, output, effective_from, title, load_policy(policy) if policy else None)
+    _say_notices(notices, False)
+    write_atomically(output, text)
+    out.print(say("已写入 {o}:{n} 项修改", "wrote {o}: {n} change(s)", o=output, n=len(changes)), markup=False, soft_wrap=True)
+
+
+@app.command()
+def serve(host: str = typer.Option("127.0.0.1", "--host", help="The address to listen on (default: this computer only)."),
+          port: int = typer.Option(8000, "--port", help="The port to listen on."),
+          data: Path = typer.Option(Path("workbench-data"), "--data", help="The workbench's folder: its database and the uploaded files."),
+          allow_remote: bool = typer.Option(False, "--allow-remote", help="Allow listening on an address other computers can reach.")) -> None:
+    """The workbench: a local web app where the admin sets up the year, clerks upload ledgers and reviewers score the year."""
+    from .web.commands import serve as run_server
+    raise typer.Exit(run_server(host, port, data, allow_remote))
+
+
+user_app = typer.Typer(help="The workbench's user accounts.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+def user_add(name: str = typer.Argument(..., help="The user name to sign in with."),
+             role: str = typer.Option(..., "--role", help="admin, clerk, reviewer or leader."),
+             unit: Optional[str] = typer.Option(None, "--unit", help="A clerk's unit id (as in the roster)."),
+             password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input."),
+             data: Path = typer.Option(Path("workbench-data"), "--data", help="The workbench's folder.")) -> None:
+    """Create a workbench account."""
+    from .web.commands import add_user
+    out.print(add_user(name, role, unit, password_stdin, data), markup=False, soft_wrap=True)
+
+
+class CompareFormat(str, Enum):
+    table = "table"
+    json = "json"
+    html = "html"
+
+
+@app.command("compare")
+def compare_command(old: Path = typer.Argument(..., help="The earlier year's fact set: a ledger workbook (.xlsx), YAML or JSON."),
+                    new: Path = typer.Argument(..., help="The later year's fact set."),
+                    format: CompareFormat = typer.Option(CompareFormat.table, "--format", "-f", help="table | json | html"),
+                    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the comparison here (atomically; JSON for --format table)."),
+                    lang: Optional[Lang] = typer.Option(None, "--lang", help="Language of the comparison and messages: zh (default) or en.")) -> None:
+    """Year over year: per unit and section old → new with the change, rank changes, units that appear or go, staff changes."""
+    if lang:
+        set_language(lang.value)
+    from . import comparereport
+    from .compare import compare
+    years = []
+    for facts in (old, new):
+        ev = evaluate(*load_year(facts))
+        _say_notices(ev.notices, False)
+        years.append(ev)
+    result = compare(*years)
+    if format is CompareFormat.table:
+        comparereport.print_comparison(result, out)
+        if output:
+            write_atomically(output, comparereport.render_json(result))
+        return
+    content = comparereport.render_json(result) if format is CompareFormat.json else comparereport.render_html(result)
+    if output:
+        write_atomically(output, content)
+    else:
+        sys.stdout.write(content)
+
+
 @app.command("check-policy")
 def check_policy(policy: Path = typer.Argument(..., help="A policy file."),
                  features: Optional[Path] = typer.Option(None, "--features", help="Features folder (default ./features)."),
                  against: Optional[Path] = typer.Option(None, "--against", help="Another version: list what changed.")) -> None:
-    """Check a policy: schema, fields and values its rules read, tier gaps and overlaps, undocumented clauses."""
+    """Check a policy: schema, fields and values its rules read, tier gaps and overlaps, undocumented clauses,
+    and that every number is a parameter that agrees with the method's wording."""
     from .coverage import documented_clauses
     from .policy import load_policy
     from .policy.checks import check_documented, check_tiers
+    from .policy.number_checks import check_numbers
+    from .yamlio import load_document
     from .policy.compare import policy_changes
     compiled = load_policy(policy)
     out.print(f"{policy}: {compiled.id}: {len(compiled.policy.clauses)} clauses, {len(compiled.rules)} rules; "
@@ -296,15 +421,19 @@ def check_policy(policy: Path = typer.Argument(..., help="A policy file."),
     found = check_tiers(compiled) + (check_documented(compiled, documented_clauses(folder)) if folder else [])
     for f in found:
         out.print(f"{policy}:{compiled.lines.get(f.clause, '')}: {f.clause} {f.message} ({f.kind})")
+    numbers = check_numbers(compiled, getattr(compiled, "data", None) or load_document(policy)[0], str(policy))
+    for problem in numbers:
+        out.print(str(problem), markup=False, highlight=False, soft_wrap=True)
     if against:
         old = load_policy(against)
         changes = policy_changes(old, compiled)
         out.print(f"changes against {old.id}: {len(changes)}")
         for c in changes:
             out.print(f"  {c.clause} {c.rule or ''} {c.what}")
-    if found:
-        raise EvaluatorError(f"{len(found)} problem(s) in {policy}")
-    out.print("no tier gaps or overlaps" + ("; every clause has a scenario" if folder else ""))
+    if found or numbers:
+        raise EvaluatorError(f"{len(found) + len(numbers)} problem(s) in {policy}")
+    out.print("no tier gaps or overlaps" + ("; every clause has a scenario" if folder else "")
+              + "; " + say("每个数字都是参数,且与办法原文一致", "every number is a parameter and agrees with the method's wording"))
 
 
 @app.command()

@@ -1,0 +1,183 @@
+"""The evaluator's work for the workbench: a roster read, one unit's file checked and scored
+under the year's roster, the units' latest files merged and scored. Nothing here knows HTTP."""
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import Iterator
+
+import yaml
+
+from ..errors import Cell, FactSetError, Problem, column_letter
+from ..evaluate import evaluate
+from ..factset import load_factset
+from ..i18n import language
+from ..ledger.merge import merge_submissions
+from ..numbers import plain
+from ..policy.registry import choose_policy, versions
+from .store import Store
+
+
+class MergeFailed(Exception):
+    """The units' files do not merge: every problem, and the files as the users know them."""
+
+    def __init__(self, problems, labels: dict[str, str]):
+        super().__init__(f"{len(problems)} problems")
+        self.problems = problems
+        self.labels = labels
+
+
+class WrongUnit(Exception):
+    """The file is another unit's (its 机构 sheet lists another unit)."""
+
+
+@contextmanager
+def scratch(store: Store) -> Iterator[Path]:
+    """A private folder under DIR/tmp for files being read; removed afterwards."""
+    folder = store.tmp / secrets.token_hex(8)
+    folder.mkdir()
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def file_stem(unit: str, index: int = 0) -> str:
+    stem = re.sub(r"[^A-Za-z0-9_-]", "_", unit)[:40] or "unit"
+    return f"{stem}-{index}" if index else stem
+
+
+def policies_for(year: int) -> tuple[list[str], str | None]:
+    """The policy ids a year may be assessed under, and the one its year picks."""
+    with language("zh"):
+        known = versions()
+        try:
+            default = choose_policy(year, None).id
+        except Exception:
+            default = None
+    return [v.id for v in known], default
+
+
+def problem_rows(problems: list[Problem], files: dict[str, str]) -> list[dict]:
+    """(工作表, 行, 列, 说明) for the page, with the file named as the user knows it."""
+    rows = []
+    for p in problems:
+        shown_file = files.get(Path(p.file).name, files.get(p.file, Path(p.file).name))
+        sheet = row = column = ""
+        if isinstance(p.line, Cell):
+            sheet, row = p.line.sheet, str(p.line.row)
+            if p.line.column is not None:
+                column = column_letter(p.line.column) + (f"({p.line.header})" if p.line.header else "")
+        elif isinstance(p.line, int):
+            row = str(p.line)
+        subject = []
+        if p.fact_id:
+            subject.append(f"{'机构' if p.subject == 'unit' else '事实'} {p.fact_id}")
+        if p.field and not (isinstance(p.line, Cell) and p.line.header):
+            subject.append(f"字段“{p.field_label or p.field}”")
+        text = ",".join(subject) + ":" + p.message if subject else p.message
+        rows.append({"file": shown_file, "sheet": sheet, "row": row, "column": column, "message": text, "code": p.code})
+    return rows
+
+
+def read_roster(path: Path, year: int, policy_id: str) -> tuple[list[dict], list[str], bytes]:
+    """The roster's units, what to say about it, and the roster as the workbench keeps it:
+    a YAML fact set of the year and policy with the units only."""
+    with language("zh"):
+        choose_policy(year, policy_id)                 # an unknown policy: UsageError
+        factset = load_factset(path)
+        units = [u.model_dump() for u in factset.units.values()]
+        said = [str(n) for n in factset.notices]
+        if not units:
+            raise FactSetError([Problem(str(path), None, "名册中没有机构(机构表为空)", "no-units")])
+        if factset.year != year:
+            said.append(f"名册文件写的是 {factset.year} 年度,已按 {year} 年度使用其中的机构")
+        if factset.facts:
+            said.append(f"名册文件中的 {len(factset.facts)} 条记录不作为任何机构的报送,只使用其中的机构")
+    kept = yaml.safe_dump({"year": year, "policy": policy_id, "units": units, "facts": []},
+                          allow_unicode=True, sort_keys=False).encode("utf-8")
+    return units, said, kept
+
+
+def _money(value: Decimal) -> str:
+    return plain(value)
+
+
+def score_row(s) -> dict:
+    return {"unit": s.unit, "name": s.name, "staff": s.staff, "rank": s.rank, "common": _money(s.common_score),
+            "annual": _money(s.annual_score), "daily_points": _money(s.daily_points), "daily": _money(s.daily_score),
+            "total": _money(s.total), "eligible": s.eligible, "ineligible_because": list(s.ineligible_because)}
+
+
+def _unit_result(merged, ev, unit: str) -> dict:
+    policy = ev.policy
+    names = {u.id: u.name for u in ev.factset.units.values()}
+    findings = []
+    for f in ev.findings:
+        if f.unit != unit:
+            continue
+        clause = policy.clauses.get(f.clause)
+        sources = []
+        for fact_id in f.evidence:
+            origin = merged.origins.get(fact_id)
+            if origin is not None:
+                sources.append(origin.where or fact_id)
+            else:
+                sources.append(fact_id)
+        findings.append({"clause": f.clause, "title": getattr(clause, "title", "") if clause else "", "rule": f.rule,
+                         "points": _money(f.points), "explanation": f.explanation, "sources": "、".join(sources)})
+    score = next(score_row(s) for s in ev.scorecard.units if s.unit == unit)
+    notices = [str(n.message) for n in ev.notices if n.unit in (None, unit, names.get(unit))]
+    return {"score": score, "findings": findings, "notices": notices, "policy": policy.id}
+
+
+def check_unit_file(store: Store, year: dict, unit: str, content: bytes, ext: str) -> dict:
+    """One unit's own file, read and scored with the year's roster: FactSetError, WrongUnit or the result."""
+    roster = store.file_path(year["roster_sha"], "yaml")
+    with language("zh"), scratch(store) as folder:
+        path = folder / f"{file_stem(unit)}.{ext}"
+        path.write_bytes(content)
+        merged = merge_submissions([path], roster)
+        submitted = merged.submissions[1].unit
+        if submitted != unit:
+            names = {u["id"]: u["name"] for u in year["units"]}
+            raise WrongUnit(f"这个文件是“{names.get(submitted, submitted)}”的台账(机构表中列的是它),"
+                            f"不是“{names.get(unit, unit)}”的;请上传本机构的台账")
+        ev = evaluate(merged.factset, merged.policy)
+        return _unit_result(merged, ev, unit)
+
+
+def run_year(store: Store, year: dict) -> tuple[object, dict, dict[str, str]]:
+    """The units' latest valid files merged and scored: (evaluation, summary, file labels) or MergeFailed."""
+    latest = store.latest_submissions(year["year"])
+    roster = store.file_path(year["roster_sha"], "yaml")
+    names = {u["id"]: u["name"] for u in year["units"]}
+    with language("zh"), scratch(store) as folder:
+        paths, labels = [], {}
+        for index, (unit, sub) in enumerate(sorted(latest.items())):
+            if unit not in names:
+                continue                                # a unit no longer on the roster
+            path = folder / f"{file_stem(unit, index)}.{sub['ext']}"
+            shutil.copyfile(store.file_path(sub["sha256"], sub["ext"]), path)
+            paths.append(path)
+            labels[path.name] = f"{names[unit]}:{sub['original_name']}"
+        try:
+            merged = merge_submissions(paths, roster)
+        except FactSetError as exc:
+            raise MergeFailed(exc.problems, labels) from None
+        ev = evaluate(merged.factset, merged.policy)
+    summary = {"policy": ev.policy.id, "units": [score_row(s) for s in ev.scorecard.units],
+               "recommended": [names.get(u, u) for u in ev.scorecard.recommended],
+               "notices": [str(n.message) for n in ev.notices], "used": sorted(u for u in latest if u in names),
+               "findings": len(ev.findings), "facts": len(ev.factset.facts)}
+    return ev, summary, labels
+
+
+def render_reports(ev) -> dict[str, bytes]:
+    from ..reports import render
+    with language("zh"):
+        return {fmt: render(ev, fmt, "zh") for fmt in ("html", "xlsx", "json")}

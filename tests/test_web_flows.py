@@ -1,0 +1,115 @@
+"""The workbench's flows through Starlette's TestClient: the year, the template, a unit's
+provisional score with every finding, the merged year and its reports."""
+from __future__ import annotations
+
+import io
+import json
+import warnings
+
+import pytest
+from openpyxl import load_workbook
+
+warnings.filterwarnings("ignore", message=".*httpx2.*")
+from starlette.testclient import TestClient  # noqa: E402
+
+from evaluator.web.app import create_app  # noqa: E402
+from web.workbench import create_year, good_ledger, sign_in, upload, users  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def app(tmp_path):
+    users(tmp_path / "data")
+    return create_app(tmp_path / "data")
+
+
+def test_the_year_its_template_and_a_units_provisional_score(app):
+    admin = TestClient(app)
+    token = sign_in(admin, "admin")
+    assert create_year(admin, token).headers["location"] == "/years/2024"
+    year = admin.get("/years/2024").text
+    assert "已创建 2024 年度(method-2020,3 个机构)" in year and "已提交 0 / 3" in year
+    template = load_workbook(io.BytesIO(admin.get("/years/2024/template").content))
+    assert [r[1] for r in template["机构"].iter_rows(min_row=2, values_only=True) if r[0]] == ["办公厅", "法制工作委员会", "研究室"]
+
+    clerk = TestClient(app)
+    ctoken = sign_in(clerk, "clerk")
+    own = load_workbook(io.BytesIO(clerk.get("/years/2024/template").content))
+    assert [r[1] for r in own["机构"].iter_rows(min_row=2, values_only=True) if r[0]] == ["办公厅"]
+    response = upload(clerk, ctoken, good_ledger(), name="办公厅 2024.xlsx")
+    assert response.status_code == 303
+    page = clerk.get(response.headers["location"]).text
+    assert "初步得分 79 分" in page and 'id="total">79<' in page
+    for words in ("4.1.2 日常管理", "leave-over-limit", "−1", "张三 计入请假 17 天", "请假!2", "办公厅 2024.xlsx</a>(最新)"):
+        assert words in page, words
+    assert "没有“年度工作目标”记录" in page           # a warning, shown
+
+    assert "已提交 1 / 3" in admin.get("/years/2024").text
+    assert admin.post("/years/2024/run", data={"csrf": token}).status_code == 200
+    result = admin.get("/years/2024/result").text
+    assert "合并 1 个机构的最新台账评分" in result and "办公厅" in result
+    report = json.loads(admin.get("/years/2024/reports/json").content)
+    assert report["year"] == 2024 and {u["unit"]: str(u["total"]) for u in report["units"]}["office"] in ("79", "79.00")
+    assert [f["rule"] for f in report["findings"]] == ["leave-over-limit"]
+    html = admin.get("/years/2024/reports/html")
+    assert html.headers["content-type"].startswith("text/html") and "attachment" in html.headers["content-disposition"]
+    assert load_workbook(io.BytesIO(admin.get("/years/2024/reports/xlsx").content)).sheetnames[0] == "总表"
+    assert admin.get("/years/2024/reports/pdf").status_code == 404
+
+
+def test_a_bad_roster_is_shown_as_a_table_and_no_year_is_made(app):
+    admin = TestClient(app)
+    token = sign_in(admin, "admin")
+    response = create_year(admin, token, (ROOT / "examples" / "broken-2024.yaml").read_bytes(), "broken.yaml")
+    assert response.status_code == 422 and "名册有问题,未创建年度" in response.text
+    assert "<th>说明</th>" in response.text
+    assert app.state.store.years() == []
+
+
+def test_an_admin_may_upload_for_a_unit_and_a_reviewer_may_not(app):
+    admin = TestClient(app)
+    token = sign_in(admin, "admin")
+    create_year(admin, token)
+    assert upload(admin, token, good_ledger("research", "王五"), unit="research").status_code == 303
+    reviewer = TestClient(app)
+    rtoken = sign_in(reviewer, "reviewer")
+    assert "王五" in reviewer.get("/years/2024/units/research").text
+    assert upload(reviewer, rtoken, good_ledger("research")).status_code == 403
+
+
+def test_the_admin_creates_an_account_in_the_browser_and_its_owner_changes_the_password(app):
+    admin = TestClient(app)
+    token = sign_in(admin, "admin")
+    bad = admin.post("/users", data={"csrf": token, "name": "赵六", "role": "clerk", "unit": "", "password": "long enough"})
+    assert bad.status_code == 400 and "--unit" in bad.text
+    made = admin.post("/users", data={"csrf": token, "name": "赵六", "role": "clerk", "unit": "legal", "password": "赵六的密码123"},
+                      follow_redirects=False)
+    assert made.status_code == 303 and "已创建用户 赵六" in admin.get("/users").text
+    zhao = TestClient(app)
+    page = zhao.get("/login").text
+    csrf = page.split('name="csrf" value="')[1].split('"')[0]
+    assert zhao.post("/login", data={"csrf": csrf, "name": "赵六", "password": "赵六的密码123"}, follow_redirects=False).status_code == 303
+    token = zhao.get("/account").text.split('name="csrf" value="')[1].split('"')[0]
+    elsewhere = TestClient(app)
+    elsewhere.cookies = zhao.cookies                      # the same session, on another computer
+    assert zhao.post("/account", data={"csrf": token, "current": "wrong", "new": "新的密码新的密码", "again": "新的密码新的密码"}).status_code == 400
+    assert zhao.post("/account", data={"csrf": token, "current": "赵六的密码123", "new": "新的密码新的密码", "again": "新的密码新的密码"},
+                     follow_redirects=False).status_code == 303
+    assert zhao.get("/", follow_redirects=False).status_code == 200
+    assert elsewhere.get("/", follow_redirects=False).status_code == 303   # the old session is out
+    store = app.state.store
+    assert store.check_password("赵六", "新的密码新的密码") and not store.check_password("赵六", "赵六的密码123")
+    whats = [(e["who"], e["what"]) for e in store.audit_log()]
+    assert ("admin", "创建用户") in whats and ("赵六", "修改密码") in whats
+
+
+def test_sign_in_pauses_after_five_wrong_passwords(app):
+    client = TestClient(app)
+    csrf = client.get("/login").text.split('name="csrf" value="')[1].split('"')[0]
+    for _ in range(5):
+        assert client.post("/login", data={"csrf": csrf, "name": "leader", "password": "guess"}).status_code == 400
+    paused = client.post("/login", data={"csrf": csrf, "name": "leader", "password": "leader-password"})
+    assert paused.status_code == 429 and "分钟后再试" in paused.text
+    assert app.state.store.audit_log()[0]["what"] == "登录被暂停"
