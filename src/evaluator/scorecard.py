@@ -33,7 +33,8 @@ class UnitScore:
     total: Decimal
     rank: int = 0
     eligible: bool = True
-    ineligible_because: list[str] = field(default_factory=list)
+    ineligible_because: list[str] = field(default_factory=list)   # the reasons as sentences, for people
+    ineligible_clauses: list[str] = field(default_factory=list)   # the clause ids behind them (R5), for tools
 
 
 @dataclass
@@ -63,6 +64,7 @@ def build_scorecard(policy: CompiledPolicy, units: Iterable[Unit], findings: Ite
     raw: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     missed: dict[str, Decimal] = defaultdict(Decimal)
     reasons: dict[str, list[str]] = defaultdict(list)
+    clauses: dict[str, list[str]] = defaultdict(list)
     for f in findings:
         raw[f.unit, f.section] += f.points
         if f.section == "annual" and f.points < 0:
@@ -70,6 +72,7 @@ def build_scorecard(policy: CompiledPolicy, units: Iterable[Unit], findings: Ite
         if f.disqualifies:
             clause = policy.clauses[f.clause]
             reasons[f.unit].append(f"{clause.id} {clause.title}:{f.explanation}")
+            clauses[f.unit].append(clause.id)
     scores = []
     for unit in units:
         common = section_score(sections["common"], raw[unit.id, "common"], unit.staff)
@@ -80,7 +83,8 @@ def build_scorecard(policy: CompiledPolicy, units: Iterable[Unit], findings: Ite
             common_deductions=raw[unit.id, "common"], common_score=common,
             annual_missed=int(missed[unit.id]), annual_deductions=raw[unit.id, "annual"], annual_score=annual,
             daily_points=raw[unit.id, "daily"], daily_score=daily, total=common + annual + daily,
-            eligible=not reasons[unit.id], ineligible_because=reasons[unit.id]))
+            eligible=not reasons[unit.id], ineligible_because=reasons[unit.id],
+            ineligible_clauses=list(dict.fromkeys(clauses[unit.id]))))
     _rank(scores)
     listed = {s.unit: i for i, s in enumerate(scores)}
     scores.sort(key=lambda s: (s.rank, listed[s.unit]))
