@@ -451,7 +451,9 @@ def docs(features: Path = typer.Option(Path("features"), "--features", help="The
         default = Path("build/scenario-results.json")
         results = default if default.is_file() else None
         if results is None:
-            err.print(f"no {default}: every scenario is shown as 未运行 (run `python -m pytest tests/test_features.py` first)")
+            err.print(say("没有 {f}:所有场景都显示为“未运行”(先运行 make docs 或 python -m pytest tests/test_features.py)",
+                          "no {f}: every scenario is shown as 未运行 (run `make docs` or `python -m pytest tests/test_features.py` first)",
+                          f=default), markup=False)
     compiled = load_policy(policy) if policy else choose_policy(datetime.date.today().year, None, None)
     pages = build_site(compiled, features, results, output)
     out.print(str(pages[0]), markup=False)
