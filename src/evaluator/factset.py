@@ -460,6 +460,8 @@ def _number(value: Any) -> str:
         return format(value.normalize(), "f") if value == value.to_integral_value() else format(value, "f")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
+    if isinstance(value, str):
+        return quoted(_text(value))   # 实际为“很多天”, not a Python repr
     return _shown(value)
 
 
