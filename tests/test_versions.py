@@ -102,3 +102,14 @@ def test_check_policy_cli_reports_an_overlap_and_exits_1(tmp_path):
                           capture_output=True, text=True)
     assert done.returncode == 1
     assert "speech-short、speech-medium 同时适用(档次重叠)" in done.stdout
+
+
+def test_check_policy_levels_warnings_pass_and_errors_fail(tmp_path):
+    from evaluator.policy.checks import LEVELS
+    empty = tmp_path / "features"
+    empty.mkdir()   # no scenarios at all: every clause is undocumented, a warning
+    done = subprocess.run([sys.executable, "-m", "evaluator", "check-policy", str(POLICY), "--features", str(empty)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "(undocumented)" in done.stdout and "处提示" in done.stdout
+    assert LEVELS["undocumented"] == "warning" and LEVELS["overlap"] == "error"

@@ -410,30 +410,37 @@ def check_policy(policy: Path = typer.Argument(..., help="A policy file."),
     and that every number is a parameter that agrees with the method's wording."""
     from .coverage import documented_clauses
     from .policy import load_policy
-    from .policy.checks import check_documented, check_tiers
+    from .policy.checks import check_documented, check_tiers, level
     from .policy.number_checks import check_numbers
     from .yamlio import load_document
     from .policy.compare import policy_changes
     compiled = load_policy(policy)
-    out.print(f"{policy}: {compiled.id}: {len(compiled.policy.clauses)} clauses, {len(compiled.rules)} rules; "
-              "fields and values checked against the fact vocabulary")
+    out.print(say("{p}:{id}:{c} 条条款,{r} 条规则;规则读取的字段和值已对照事实词汇检查",
+                  "{p}: {id}: {c} clauses, {r} rules; fields and values checked against the fact vocabulary",
+                  p=policy, id=compiled.id, c=len(compiled.policy.clauses), r=len(compiled.rules)), markup=False, soft_wrap=True)
     folder = features or (Path("features") if Path("features").is_dir() else None)
     found = check_tiers(compiled) + (check_documented(compiled, documented_clauses(folder)) if folder else [])
     for f in found:
-        out.print(f"{policy}:{compiled.lines.get(f.clause, '')}: {f.clause} {f.message} ({f.kind})")
+        out.print(f"{policy}:{compiled.lines.get(f.clause, '')}: {f.clause} {f.message} ({f.kind})", markup=False, soft_wrap=True)
     numbers = check_numbers(compiled, getattr(compiled, "data", None) or load_document(policy)[0], str(policy))
     for problem in numbers:
         out.print(str(problem), markup=False, highlight=False, soft_wrap=True)
     if against:
         old = load_policy(against)
         changes = policy_changes(old, compiled)
-        out.print(f"changes against {old.id}: {len(changes)}")
+        out.print(say("与 {o} 相比的修改:{n} 处", "changes against {o}: {n}", o=old.id, n=len(changes)), markup=False)
         for c in changes:
-            out.print(f"  {c.clause} {c.rule or ''} {c.what}")
-    if found or numbers:
-        raise EvaluatorError(f"{len(found) + len(numbers)} problem(s) in {policy}")
-    out.print("no tier gaps or overlaps" + ("; every clause has a scenario" if folder else "")
-              + "; " + say("每个数字都是参数,且与办法原文一致", "every number is a parameter and agrees with the method's wording"))
+            out.print(f"  {c.clause} {c.rule or ''} {c.what}", markup=False)
+    codes = [f.kind for f in found] + [p.code for p in numbers]
+    errors = sum(level(code) == "error" for code in codes)
+    warnings = len(codes) - errors
+    if errors:  # the exit code follows the highest level found (yamllint)
+        raise EvaluatorError(say("{p} 有 {e} 处错误、{w} 处提示", "{p}: {e} error(s), {w} warning(s)", p=policy, e=errors, w=warnings))
+    if warnings:
+        out.print(say("{w} 处提示(不影响使用,请核对)", "{w} warning(s), no errors", w=warnings))
+        return
+    out.print(say("档次无空档、无重叠", "no tier gaps or overlaps") + (say(";每条条款都有场景", "; every clause has a scenario") if folder else "")
+              + say(";每个数字都是参数,且与办法原文一致", "; every number is a parameter and agrees with the method's wording"))
 
 
 @app.command()
