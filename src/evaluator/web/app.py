@@ -231,6 +231,9 @@ async def year_page(request: Request):
                 run=store.latest_run(year["year"]), flash=request.session.pop("flash", None))
 
 
+_templates: dict[tuple, bytes] = {}     # (year, policy, roster sha, unit ids) -> the template's bytes
+
+
 async def template_download(request: Request):
     user = current_user(request)
     year = year_of(request)
@@ -246,7 +249,12 @@ async def template_download(request: Request):
         from ..policy.registry import choose_policy
         with language("zh"):
             return write_template(choose_policy(year["year"], year["policy_id"]), year["year"], units)
-    content = await run_in_threadpool(work)
+    # A template depends only on the year's roster and the units it lists: made once, then served
+    # (the load test measured ~120 ms of CPU per build, 2.8 s median under 20 users).
+    key = (year["year"], year["policy_id"], year["roster_sha"], tuple(u["id"] for u in units))
+    content = _templates.get(key)
+    if content is None:
+        content = _templates[key] = await run_in_threadpool(work)
     suffix = f"-{units[0]['name']}" if user["role"] == "clerk" else ""
     return attachment(content, REPORT_TYPES["xlsx"], f"{year['year']}年度台账{suffix}.xlsx")
 
