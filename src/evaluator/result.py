@@ -27,7 +27,7 @@ def to_dict(ev: Evaluation, *, with_findings: bool = True) -> dict[str, Any]:
              "annual_score": s.annual_score,
              "daily_points": s.daily_points, "daily_score": s.daily_score,
              "total": s.total, "rank": s.rank, "eligible": s.eligible,
-             "ineligible_because": s.ineligible_clauses,       # clause ids (facts.md), e.g. ["4.1.3"]
+             "ineligible_because": s.ineligible_clauses,       # the disqualifying clauses' ids (facts.md)
              "ineligible_reasons": s.ineligible_because}       # the same reasons as sentences
             for s in ev.scorecard.units],
         "findings": [
