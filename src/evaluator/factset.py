@@ -123,8 +123,8 @@ def check_factset(data: Any, name: str, problems: list[Problem] | None = None, s
     if not isinstance(data, dict):
         raise FactSetError([*problems, Problem(name, 1, say("事实集应是一个含 year、units、facts 的映射",
                                                              "a fact set is a mapping with keys year, units and facts"), "structure")])
-    words = _Words(data, vocabulary)
-    if words.chinese_keys(data):
+    words = _Words(vocabulary)
+    if _has_chinese_keys(data):
         data = words.document(data)
     locate = _Locator(data, name)
     for key in data:
@@ -156,14 +156,14 @@ def check_factset(data: Any, name: str, problems: list[Problem] | None = None, s
     unit_names = UnitNames.of({"id": u.id, "name": getattr(u, "name", None)} for u in units)
     for start in range(0, len(raw_facts), CHUNK):
         chunk = raw_facts[start:start + CHUNK]
-        models = _validated(chunk)
-        if models is None and words.vocabulary is not None:
+        models, errors = _validated(chunk)
+        if errors and words.vocabulary is not None:
             chunk = [words.vocabulary.translate_fact(item, unit_names) if isinstance(item, dict) else item for item in chunk]
             raw_facts[start:start + len(chunk)] = chunk
-            models = _validated(chunk)
-        if models is None:
-            _report_facts(chunk, start, name, locate, problems, words.vocabulary)
-        facts += as_records(models or [])
+            models, errors = _validated(chunk)
+        if errors:
+            _report_facts(errors, chunk, start, name, locate, problems, words.vocabulary)
+        facts += as_records(models)
         references.check(chunk, start)
         if locate.has_lines:
             lines.update((_label(item["id"]), item.line) for item in chunk if isinstance(item, dict) and "id" in item)
@@ -230,25 +230,21 @@ class _Locator:
 class _Words:
     """The vocabulary a fact set is read with, found only when something is not in codes."""
 
-    def __init__(self, data: Any, vocabulary: Vocabulary | None):
+    def __init__(self, vocabulary: Vocabulary | None):
         self._vocabulary, self._resolved = vocabulary, vocabulary is not None
-        self.year, self.policy_id = None, None
-        raw_year = data.get("year") if isinstance(data, dict) else None
-        self._raw_year = raw_year
+        self.year: int | None = None        # set once the year is checked: it picks the policy
+        self.policy_id: str | None = None
 
     @property
     def vocabulary(self) -> Vocabulary | None:
         if not self._resolved:
             self._resolved = True
-            self._vocabulary = _policy_vocabulary(self.year or self._raw_year, self.policy_id)
+            self._vocabulary = _policy_vocabulary(self.year, self.policy_id)
         return self._vocabulary
-
-    def chinese_keys(self, mapping: dict) -> bool:
-        return any(isinstance(k, str) and not k.isascii() for k in mapping)
 
     def document(self, data: dict) -> dict:
         """The top-level keys in codes (年度 → year), when the fact set is written in Chinese."""
-        vocabulary = self.vocabulary or _policy_vocabulary(_find_year(data, self), None)
+        vocabulary = self._vocabulary or _document_vocabulary(data)
         if vocabulary is None:
             return data
         self._vocabulary, self._resolved = vocabulary, True
@@ -262,10 +258,26 @@ class _Words:
         return out
 
 
-def _find_year(data: dict, words: _Words) -> Any:
-    for key, value in data.items():
-        if isinstance(key, str) and key in ("year", "年度"):
-            return value
+def _has_chinese_keys(mapping: dict) -> bool:
+    return any(isinstance(k, str) and not k.isascii() for k in mapping)
+
+
+def _document_vocabulary(data: dict) -> Vocabulary | None:
+    """The words of a fact set whose top-level keys are Chinese: its year and policy keys are read
+    as the known policies label them (the labels live in the policies, never in Python), and the
+    policy they pick gives the vocabulary."""
+    from .errors import EvaluatorError
+    from .policy.load import load_policy
+    from .policy.registry import versions
+    for version in versions():
+        try:
+            words = load_policy(version.path).vocabulary
+        except EvaluatorError:
+            continue
+        found = {words.document_key(k): v for k, v in data.items() if words.document_key(k) in ("year", "policy")}
+        if found:
+            policy = found.get("policy")
+            return _policy_vocabulary(found.get("year"), policy if isinstance(policy, str) else None)
     return None
 
 
@@ -287,7 +299,7 @@ def _check_units(raw: Any, name: str, locate: _Locator, problems: list[Problem],
         problems.append(Problem(name, locate.key("units"), say("“units”应是非空的机构列表(编号、名称、人数)",
                                                                "'units' must be a non-empty list of units (id, name, staff)"), "structure"))
         return []
-    if any(isinstance(u, dict) and words.chinese_keys(u) for u in raw) and words.vocabulary is not None:
+    if any(isinstance(u, dict) and _has_chinese_keys(u) for u in raw) and words.vocabulary is not None:
         raw[:] = [words.vocabulary.translate_unit(u) if isinstance(u, dict) else u for u in raw]
     try:
         units = _UNITS.validate_python(raw)
@@ -313,20 +325,16 @@ def _check_units(raw: Any, name: str, locate: _Locator, problems: list[Problem],
     return units
 
 
-def _validated(raw: list) -> list[Fact] | None:
+def _validated(raw: list) -> tuple[list[Fact], list[dict]]:
+    """The models of a chunk (one pass over the whole list: the fast path), or its errors."""
     try:
-        return _FACTS.validate_python(raw)  # one pass over the whole list: the fast path
-    except ValidationError:
-        return None
-
-
-def _report_facts(raw: list, offset: int, name: str, locate: _Locator, problems: list[Problem],
-                  vocabulary: Vocabulary | None) -> None:
-    try:
-        _FACTS.validate_python(raw)
-        return
+        return _FACTS.validate_python(raw), []
     except ValidationError as exc:
-        errors = exc.errors()
+        return [], exc.errors()
+
+
+def _report_facts(errors: list[dict], raw: list, offset: int, name: str, locate: _Locator, problems: list[Problem],
+                  vocabulary: Vocabulary | None) -> None:
     for err in errors:
         loc = err["loc"]
         index = loc[0] if loc and isinstance(loc[0], int) else None

@@ -314,7 +314,7 @@ def evaluate_reviewed(factset: FactSet, policy, review: Review, **options):
         if moved:
             unit_effect[adjustment.id] = moved
         previous = step
-    after = previous if review.adjustments else evaluate(factset, policy, **options)
+    after = previous  # the last step: the year with every adjustment (the year as submitted when there is none)
     after.review = ReviewEffect(review, before, _changes(review, before, after), unit_effect)
     return after
 
