@@ -10,18 +10,16 @@ from pathlib import Path
 
 import pytest
 import yaml
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from evaluator.errors import Cell, FactSetError
 from evaluator.evaluate import evaluate
 from evaluator.factset import load_factset
-from evaluator.ledger.layout import LedgerLayout
 from evaluator.ledger.merge import SOURCES_HEADERS, SOURCES_SHEET, merge_submissions, write_merged
-from evaluator.policy.registry import choose_policy
 
-LAYOUT = LedgerLayout(choose_policy(2024, None).vocabulary)
-UNITS = [("office", "办公厅", 14), ("legal", "法制工作委员会", 6), ("research", "研究室", 5)]
-NAME = {uid: name for uid, name, _ in UNITS}
+from ledgers import NAME, UNITS, layout, unit_ledger  # noqa: E402  (tests/ is on the path: conftest)
+
+LAYOUT = layout()
 
 
 def roster(path: Path, facts: list[dict] | None = None) -> Path:
@@ -31,24 +29,8 @@ def roster(path: Path, facts: list[dict] | None = None) -> Path:
 
 
 def ledger(path: Path, units: list[str], sheets: dict[str, list[dict]]) -> Path:
-    """A unit's own ledger: 说明 (年度 2024), 机构 listing `units`, and one sheet per fact type, the
-    records given field -> value (unit names as the clerk writes them)."""
-    wb = Workbook()
-    guide = wb.active
-    guide.title = "说明"
-    guide.append(["台账"])
-    guide.append(["年度", 2024])
-    units_sheet = wb.create_sheet(LAYOUT.units.name)
-    units_sheet.append([c.header for c in LAYOUT.units.columns])
-    for uid in units:
-        units_sheet.append(next([i, n, s] for i, n, s in UNITS if i == uid) if uid in NAME else [uid, uid, 3])
-    for fact_type, records in sheets.items():
-        layout = LAYOUT.by_type[fact_type]
-        ws = wb.create_sheet(layout.name)
-        ws.append([c.header for c in layout.columns])
-        for record in records:
-            ws.append([record.get(c.field) for c in layout.columns])
-    wb.save(path)
+    """A unit's own ledger at `path` (tests/ledgers.py)."""
+    path.write_bytes(unit_ledger(units, sheets))
     return path
 
 

@@ -2,33 +2,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 import shutil
 import tempfile
 from pathlib import Path
 
 import yaml
-from openpyxl import Workbook
 
-from evaluator.ledger.layout import LedgerLayout
-from evaluator.policy.registry import choose_policy
 from evaluator.web.store import Store
 
-UNITS = [("office", "办公厅", 14), ("legal", "法制工作委员会", 6), ("research", "研究室", 5)]
-NAME = {uid: name for uid, name, _ in UNITS}
+from ledgers import NAME, UNITS, layout, unit_ledger  # noqa: E402,F401  (tests/ is on the path: conftest)
+
 PASSWORDS = {"admin": "admin-password", "clerk": "clerk-password", "legalclerk": "legal-password",
              "reviewer": "reviewer-password", "leader": "leader-password"}
-_layout = None
-
-
-def layout() -> LedgerLayout:
-    global _layout
-    if _layout is None:
-        _layout = LedgerLayout(choose_policy(2024, None).vocabulary)
-    return _layout
-
-
 _users_made: Path | None = None
 
 
@@ -57,24 +43,7 @@ def roster_yaml() -> bytes:
 
 def ledger(unit: str, records: dict[str, list[dict]]) -> bytes:
     """A unit's own ledger: 说明 (年度 2024), 机构 with the unit, one sheet per fact type."""
-    lay = layout()
-    wb = Workbook()
-    guide = wb.active
-    guide.title = "说明"
-    guide.append(["台账"])
-    guide.append(["年度", 2024])
-    units_sheet = wb.create_sheet(lay.units.name)
-    units_sheet.append([c.header for c in lay.units.columns])
-    units_sheet.append(next([i, n, s] for i, n, s in UNITS if i == unit))
-    for fact_type, rows in records.items():
-        sheet = lay.by_type[fact_type]
-        ws = wb.create_sheet(sheet.name)
-        ws.append([c.header for c in sheet.columns])
-        for record in rows:
-            ws.append([record.get(c.field) for c in sheet.columns])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return unit_ledger([unit], records)
 
 
 def good_ledger(unit: str = "office", person: str = "张三") -> bytes:
