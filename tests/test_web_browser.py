@@ -1,10 +1,13 @@
 """The workbench as its people use it, in a real browser: the admin signs in and creates the
 year; the clerk signs in, uploads a bad workbook (and sees the error table), then a good one
-(and sees the provisional score); the admin runs the merged year. Screenshots go to
-docs/screenshots/web-*.png."""
+(and sees the provisional score); the admin runs the merged year. Screenshots are taken every
+run; with EVALUATOR_SAVE_SCREENSHOTS=1 they replace docs/screenshots/web-*.png (as the report and
+notice tests do), otherwise they go to a temporary folder, so a test run leaves the tree as it was."""
 from __future__ import annotations
 
+import os
 import socket
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -14,7 +17,8 @@ import pytest
 from web.workbench import PASSWORDS, bad_ledger, good_ledger, roster_yaml, users
 
 CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+SHOTS = (Path(__file__).resolve().parents[1] / "docs" / "screenshots" if os.environ.get("EVALUATOR_SAVE_SCREENSHOTS") == "1"
+         else Path(tempfile.mkdtemp(prefix="web-screenshots-")))
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
