@@ -6,7 +6,7 @@ PYTHON ?= $(shell for p in python3 python3.12 python3.11 python3.10; do \
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup tools demo test bench docs clean
+.PHONY: setup tools demo workbench test bench docs clean
 
 $(BIN)/evaluator: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "needs Python 3.10-3.12 (durable-rules 2.0.28 does not import on 3.13)"; exit 1; }
@@ -21,6 +21,11 @@ setup: $(BIN)/evaluator
 demo: setup
 	$(BIN)/evaluator run examples/2024.xlsx
 	$(BIN)/evaluator diff examples/2024.xlsx --against-facts examples/2024.yaml
+
+# The same year in the workbench: a fresh temporary folder, every unit's ledger submitted, a demo
+# admin whose password is printed with the address (PORT=8000 by default).
+workbench: setup
+	$(BIN)/evaluator serve --demo --port $${PORT:-8000}
 
 # The report and site tests open pages in Debian's chromium (with CJK fonts); the ledger tests open
 # workbooks in LibreOffice and look at pages through pdftoppm. Install them when missing.

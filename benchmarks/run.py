@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark of the evaluator: every stage timed on its own, next to two baselines.
+"""Benchmark of the evaluator: the product's public stages timed, next to two baselines.
 
     python benchmarks/run.py [--sizes 10000,100000,1000000] [--repeat 3] [--units 200]
                              [--markdown docs/performance.md] [--json out.json]
@@ -8,13 +8,17 @@ For each size a synthetic year (benchmarks/generate.py, JSON) is generated once 
 benchmarks/data/ and reused. Each size is measured in a fresh Python process, so its
 peak RSS is its own. In that process, on the same facts:
 
-- the evaluator, stage by stage, calling the library directly:
-    parse     yamlio.load_document(path)
-    validate  factset.check_factset(data, name)
-    compile   policy.load_policy(...) + engine.RuleEngine(policy)
-    engine    derive.derive + grouping by unit + RuleEngine.run (+ the conservation check)
-    score     findings.make_findings + scorecard.build_scorecard
-    write     result.write_json streaming to a file
+- the evaluator through its public entry points, as `evaluator run FILE --format json
+  --output OUT` chains them: `load_factset`, `load_policy`, `evaluate`, and the JSON
+  writer into `write_atomically`. The stage times are the ones the product itself reports
+  (evaluator.timing, free when nobody records):
+    parse     load_factset: reading the file (and its digest)
+    validate  load_factset: check_factset
+    checks    evaluate: the completeness warnings
+    compile   load_policy (timed here) + evaluate: building the rule engine
+    engine    evaluate: derivations, grouping by unit, the engine run, the conservation check
+    score     evaluate: decisions and findings, the scorecard
+    write     write_atomically: the result streamed to a file, fsync and rename
   each repeated --repeat times (median reported);
 - the floor: parse + validate, i.e. what any evaluation must pay to read its input;
 - raw per-fact durable-rules: the same compiled ruleset through durable-rules' own Python
@@ -30,11 +34,12 @@ The pipeline runs with the garbage collector off, as `evaluator run` does: its o
 hold no cycles, and collection passes over a million facts cost a quarter of the time.
 
 Peak RSS is the process's VmHWM after the evaluator's runs (before the raw baseline,
-whose own peak is reported separately). Then the bundled example is run end to end
-as a subprocess (`evaluator run examples/2024.yaml --format json --output ...`), process
-start included, median of --example-runs.
+whose own peak is reported separately). Then start-up is timed as a person meets it:
+`evaluator --help`, `evaluator run examples/2024.yaml` and `evaluator run
+examples/2024.xlsx` as subprocesses, process start included, taking turns, median of
+--startup-runs.
 
-The five targets of the issue are printed as measured ratios with met / not met.
+The issue's targets are printed as measured ratios with met / not met.
 """
 from __future__ import annotations
 
@@ -42,7 +47,6 @@ import argparse
 import datetime as dt
 import gc
 import importlib.util
-import inspect
 import json
 import os
 import platform
@@ -60,13 +64,11 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "benchmarks"
 DATA_DIR = BENCH / "data"
 POLICY = ROOT / "policies" / "method-2020.yaml"
-EXAMPLE = ROOT / "examples" / "2024.yaml"
 
-STAGES = ("parse", "validate", "compile", "engine", "score", "write")
+STAGES = ("parse", "validate", "checks", "compile", "engine", "score", "write")
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
 DEFAULT_RAW_SAMPLE = 100_000
 MEMORY_LIMIT = 1.5e9           # bytes: "1.5 GB", read as 10^9 (the stricter reading)
-EXAMPLE_LIMIT = 1.0            # seconds wall, process start included
 MARK_START = "<!-- benchmark:start (written by benchmarks/run.py --markdown) -->"
 MARK_END = "<!-- benchmark:end -->"
 
@@ -115,82 +117,32 @@ def peak_rss() -> int:
 
 
 def run_pipeline(path: Path, policy_path: Path, out_path: Path) -> tuple[dict[str, float], dict[str, Any], Any]:
-    """One evaluation, stage by stage; returns (seconds per stage, counts, the fact set)."""
-    from evaluator import evaluate as evaluate_module
-    from evaluator.derive import derive
-    from evaluator.engine import RuleEngine
-    from evaluator.factset import check_factset
-    from evaluator.findings import make_findings
+    """One evaluation through the product's public entry points, as `evaluator run FILE --format
+    json --output OUT` chains them; returns (seconds per stage, counts, the fact set).
+
+    The stage times are the product's own (evaluator.timing): `load_factset` reports parse
+    and validate, `evaluate` checks, compile, engine and score, `write_atomically` write.
+    Only the policy's loading is timed here, as part of compile."""
+    from evaluator.evaluate import evaluate
+    from evaluator.factset import load_factset
+    from evaluator.output import write_atomically
     from evaluator.policy import load_policy
-    from evaluator.result import write_json
-    from evaluator.scorecard import build_scorecard
-    from evaluator.yamlio import load_document
+    from evaluator.reports import writer
+    from evaluator.timing import stage, stages
 
-    clock = time.perf_counter
-    times: dict[str, float] = {}
-    sub: dict[str, float] = {}
-
-    t0 = clock()
-    data, problems = load_document(path)
-    t1 = clock()
-    times["parse"] = t1 - t0
-    if data is None:
-        raise RuntimeError(f"{path} did not parse: {problems[:3]}")
-
-    factset = check_factset(data, str(path), problems, consume=True)  # as load_factset does
-    t2 = clock()
-    times["validate"] = t2 - t1
-    del data
-
-    policy = load_policy(policy_path)
-    engine = RuleEngine(policy)
-    t3 = clock()
-    times["compile"] = t3 - t2
-
-    try:  # as evaluate.evaluate chains them
-        derived, consumed = derive(policy.derivations, factset.facts)
-        ta = clock()
-        by_unit: dict[str, list[Any]] = defaultdict(list)
-        for fact in (*(f for f in factset.facts if f.id not in consumed), *derived):
-            by_unit[fact.unit].append(fact)
-        tb = clock()
-        matches, seen = engine.run(by_unit)
-        tc = clock()
-    finally:
-        engine.close()
-    _check_conservation(evaluate_module, factset, derived, consumed, seen, policy.id)
-    t4 = clock()
-    times["engine"] = t4 - t3
-    sub.update({"engine.derive": ta - t3, "engine.group": tb - ta, "engine.run": tc - tb,
-                "engine.conservation": t4 - tc})
-
-    names = {u.id: u.name for u in factset.units.values()}
-    findings = make_findings(policy, matches, names)
-    t45 = clock()
-    scorecard = build_scorecard(policy, factset.units.values(), findings)
-    t5 = clock()
-    times["score"] = t5 - t4
-    sub.update({"score.findings": t45 - t4, "score.scorecard": t5 - t45})
-
-    evaluation = evaluate_module.Evaluation(factset, policy, derived, findings, scorecard)
-    with open(out_path, "w", encoding="utf-8") as fh:
-        write_json(evaluation, fh)
-    t6 = clock()
-    times["write"] = t6 - t5
-
-    counts = {"facts": len(factset.facts), "units": len(factset.units), "derived": len(derived),
-              "matches": len(matches), "findings": len(findings)}
-    times.update(sub)
+    with stages() as recorded:
+        factset = load_factset(path)
+        with stage("compile"):
+            policy = load_policy(policy_path)
+        evaluation = evaluate(factset, policy)
+        write_atomically(out_path, writer(evaluation, "json"))
+    times = {name: recorded.seconds.get(name, 0.0) for name in STAGES}
+    unknown = set(recorded.seconds) - set(STAGES)
+    if unknown:  # a stage the product reports that this benchmark would silently leave out
+        raise RuntimeError(f"the product reported stages the benchmark does not know: {sorted(unknown)}")
+    counts = {"facts": len(factset.facts), "units": len(factset.units), "derived": len(evaluation.derived),
+              "findings": len(evaluation.findings)}
     return times, counts, factset
-
-
-def _check_conservation(module, factset, derived, consumed, seen, policy_id) -> None:
-    """evaluate's own check that every fact was decided, whatever its exact signature."""
-    check = getattr(module, "_check_conservation", None)
-    if check is None:
-        return
-    args = (factset, derived, consumed, seen, policy_id)
-    check(*args[:len(inspect.signature(check).parameters)])
 
 
 def _json_safe(value: Any) -> Any:
@@ -379,58 +331,71 @@ def _load() -> float | None:
 
 
 # --------------------------------------------------------------------------------------------
-# The bundled example, end to end
+# Start-up: what a person waits for, process start included
 # --------------------------------------------------------------------------------------------
-_FALLBACK = """\
-import sys
-from pathlib import Path
-from evaluator.evaluate import evaluate
-from evaluator.factset import load_factset
-from evaluator.policy import load_policy
-from evaluator.result import to_json
-ev = evaluate(load_factset(sys.argv[1]), load_policy(sys.argv[2]))
-Path(sys.argv[3]).write_text(to_json(ev), encoding="utf-8")
-"""
+STARTUP = (  # (what is timed, the arguments to `evaluator`, its limit in seconds wall)
+    ("evaluator --help", ["--help"], 0.3),
+    ("evaluator run examples/2024.yaml", ["run", "examples/2024.yaml"], 0.5),
+    ("evaluator run examples/2024.xlsx", ["run", "examples/2024.xlsx"], 0.5),   # what `make demo` runs
+)
 
 
-def example_command(output: Path) -> tuple[list[str], str]:
-    """The command timed for the example, and how it runs (the CLI, or the library if none)."""
-    cli = Path(sys.executable).parent / "evaluator"
-    has_cli = importlib.util.find_spec("evaluator.cli") is not None
-    if cli.exists() and has_cli:
-        return [str(cli), "run", str(EXAMPLE), "--format", "json", "--output", str(output)], "cli"
-    return [sys.executable, "-c", _FALLBACK, str(EXAMPLE), str(POLICY), str(output)], "python -c (no CLI yet)"
+def evaluator_command() -> tuple[list[str], str]:
+    """The installed `evaluator` script beside this Python, else `python -m evaluator`."""
+    script = Path(sys.executable).parent / "evaluator"
+    if script.exists():
+        return [str(script)], "cli"
+    return [sys.executable, "-m", "evaluator"], "python -m evaluator"
 
 
-def time_example(runs: int = 5) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="evaluator-bench-") as tmp:
-        output = Path(tmp) / "x.json"
-        cmd, how = example_command(output)
-        walls, error = [], None
-        for _ in range(max(1, runs)):
-            output.unlink(missing_ok=True)
+def time_startup(runs: int = 5) -> list[dict[str, Any]]:
+    """Each start-up command `runs` times as a subprocess, median wall time.
+
+    The commands take turns, round after round, so that a busy moment of the machine
+    slows all of them alike rather than one."""
+    command, how = evaluator_command()
+    load_before = _load()
+    timed = [{"name": name, "args": args, "limit": limit, "runs": [], "error": None, "how": how}
+             for name, args, limit in STARTUP]
+    for _ in range(max(1, runs)):
+        for entry in timed:
+            if entry["error"]:
+                continue
             t0 = time.perf_counter()
-            proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-            walls.append(time.perf_counter() - t0)
-            if proc.returncode != 0 or not output.exists():
-                error = f"rc {proc.returncode}: {(proc.stderr or proc.stdout).strip()[-500:]}"
-                break
-    return {"how": how, "runs": walls, "median": statistics.median(walls), "error": error}
+            proc = subprocess.run([*command, *entry["args"]], cwd=ROOT, capture_output=True, text=True)
+            entry["runs"].append(time.perf_counter() - t0)
+            if proc.returncode != 0:  # its last line (the summary) keeps a table row on one line
+                said = (proc.stderr or proc.stdout).strip().splitlines() or [""]
+                entry["error"] = f"rc {proc.returncode}: {said[-1][-300:]}"
+    load = [load_before, _load()]
+    for entry in timed:
+        entry["median"] = statistics.median(entry["runs"])
+        entry["load"] = load
+    return timed
 
 
 # --------------------------------------------------------------------------------------------
 # Ratios and targets
 # --------------------------------------------------------------------------------------------
+AGAINST_RAW_SIZE = 100_000     # "whole run ≤ half of bare per-fact durable-rules" is stated at 100k facts
+AGAINST_RAW_LIMIT = 2.0
+
+
 def derived_times(r: dict[str, Any]) -> dict[str, float]:
     m = r["median"]
     floor = m["parse"] + m["validate"]
-    after = m["compile"] + m["engine"] + m["score"] + m["write"]
+    after = sum(m[stage] for stage in STAGES if stage not in ("parse", "validate"))
     return {"floor": floor, "after_validation": after, "total": floor + after,
             "per_fact_work": floor + after - m["compile"]}
 
 
-def targets(results: dict[int, dict[str, Any]], example: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """The issue's five targets as measured ratios; each with met True/False (None: not measured)."""
+def _raw_detail(r: dict[str, Any]) -> str:
+    return (f"raw timed on the first {r['raw']['sample']:,} facts, extrapolated" if r["raw"]["sampled"]
+            else "raw timed on the same facts")
+
+
+def targets(results: dict[int, dict[str, Any]], startup: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """The issue's targets as measured ratios; each with met True/False (None: not measured)."""
     sizes = sorted(results)
     small, large = (sizes[0], sizes[-1]) if sizes else (None, None)
     out = []
@@ -440,17 +405,25 @@ def targets(results: dict[int, dict[str, Any]], example: dict[str, Any] | None) 
 
     if large is not None:
         r, d = results[large], derived_times(results[large])
-        at = f"at {large:,}"
         ratio = d["after_validation"] / d["floor"] if d["floor"] else float("inf")
-        add(f"evaluation after validation / (parse+validate), {at}", ratio, "≤ 1.0×", f"{ratio:.2f}×",
+        add(f"evaluation after validation / (parse+validate), at {large:,}", ratio, "≤ 1.0×", f"{ratio:.2f}×",
             ratio <= 1.0, f"{d['after_validation']:.2f} s vs {d['floor']:.2f} s")
         raw_full = r["raw"]["estimated_full"]
         speedup = raw_full / d["after_validation"] if d["after_validation"] else float("inf")
-        sampled = (f"raw timed on the first {r['raw']['sample']:,} facts, extrapolated"
-                   if r["raw"]["sampled"] else "raw timed on all facts")
-        add(f"raw per-fact durable-rules / evaluation after validation, {at}", speedup, "≥ 5×",
+        add(f"raw per-fact durable-rules / evaluation after validation, at {large:,}", speedup, "≥ 5×",
             f"{speedup:.2f}×", speedup >= 5.0,
-            f"raw {raw_full:.2f} s vs {d['after_validation']:.2f} s ({sampled})")
+            f"raw {raw_full:.2f} s vs {d['after_validation']:.2f} s ({_raw_detail(r)})")
+    name = f"raw per-fact durable-rules / whole run, at {AGAINST_RAW_SIZE:,}"
+    if AGAINST_RAW_SIZE in results:
+        r, d = results[AGAINST_RAW_SIZE], derived_times(results[AGAINST_RAW_SIZE])
+        raw_full = r["raw"]["estimated_full"]
+        ratio = raw_full / d["total"] if d["total"] else float("inf")
+        add(name, ratio, f"≥ {AGAINST_RAW_LIMIT:g}×", f"{ratio:.2f}×", ratio >= AGAINST_RAW_LIMIT,
+            f"raw {raw_full:.2f} s vs whole run {d['total']:.2f} s ({_raw_detail(r)})")
+    else:
+        add(name, None, f"≥ {AGAINST_RAW_LIMIT:g}×", "n/a", None, f"{AGAINST_RAW_SIZE:,} facts not measured")
+    if large is not None:
+        r, d = results[large], derived_times(results[large])
         if small != large:
             ds = derived_times(results[small])
             pf_large = d["per_fact_work"] / r["facts"]
@@ -461,20 +434,20 @@ def targets(results: dict[int, dict[str, Any]], example: dict[str, Any] | None) 
                 f"{pf_large * 1e6:.1f} µs vs {pf_small * 1e6:.1f} µs per fact, all stages but the fixed "
                 f"compile ({incl:.2f}× with it)")
         else:
-            add(f"time per fact {large:,} / {small:,}", None, "≤ 1.3×", "n/a", None,
-                "needs two sizes")
+            add(f"time per fact {large:,} / {small:,}", None, "≤ 1.3×", "n/a", None, "needs two sizes")
         rss = r["peak_rss"]
-        add(f"peak RSS {at}", rss, "≤ 1.5 GB", f"{rss / 1e9:.2f} GB", rss <= MEMORY_LIMIT,
+        add(f"peak RSS at {large:,}", rss, "≤ 1.5 GB", f"{rss / 1e9:.2f} GB", rss <= MEMORY_LIMIT,
             f"{rss / 2**20:,.0f} MiB, evaluator stages only")
-    if example is not None:
-        wall = example["median"]
-        ok = example["error"] is None and wall < EXAMPLE_LIMIT
-        detail = f"median of {len(example['runs'])}, {example['how']}"
-        if example["error"]:
-            detail += f"; FAILED {example['error']}"
-        add("examples/2024.yaml end to end, wall", wall, "< 1 s", f"{wall:.2f} s", ok, detail)
-    else:
-        add("examples/2024.yaml end to end, wall", None, "< 1 s", "n/a", None, "skipped")
+    for name, _, limit in STARTUP:
+        entry = next((e for e in startup or () if e["name"] == name), None)
+        if entry is None:
+            add(f"`{name}`, wall", None, f"< {limit:g} s", "n/a", None, "skipped")
+            continue
+        detail = f"median of {len(entry['runs'])}, {entry['how']}"
+        if entry["error"]:
+            detail += f"; FAILED {entry['error']}"
+        add(f"`{name}`, wall", entry["median"], f"< {limit:g} s", f"{entry['median']:.2f} s",
+            entry["error"] is None and entry["median"] < limit, detail)
     return out
 
 
@@ -505,7 +478,7 @@ def _rows(results: dict[int, dict[str, Any]]) -> list[tuple[str, list[str]]]:
     return rows
 
 
-def _notes(results: dict[int, dict[str, Any]], example: dict[str, Any] | None) -> list[str]:
+def _notes(results: dict[int, dict[str, Any]], startup: list[dict[str, Any]] | None) -> list[str]:
     notes = []
     for n in sorted(results):
         r = results[n]
@@ -515,23 +488,25 @@ def _notes(results: dict[int, dict[str, Any]], example: dict[str, Any] | None) -
                          f"and extrapolated to {n:,}; smaller states than in a full run, so if anything "
                          f"an underestimate of raw cost.")
     cpus = os.cpu_count() or 1
-    busy = [f"{n:,}" for n in sorted(results)
+    busy = [f"{n:,} facts" for n in sorted(results)
             if any(x is not None and x > cpus * 0.75 for x in results[n].get("load", []))]
+    if startup and any(x is not None and x > cpus * 0.75 for x in startup[0].get("load", [])):
+        busy.append("start-up")
     if busy:
         notes.append(f"Warning: the machine was busy (1-min load above {cpus * 0.75:.1f} on {cpus} CPUs) while "
-                     f"measuring {', '.join(busy)} facts; timings are inflated and noisier than usual.")
+                     f"measuring {', '.join(busy)}; timings are inflated and noisier than usual.")
     first = results[min(results)] if results else None
     if first:
         c = first["counts"]
         notes.append(f"{min(results):,} facts: {c['units']} units, {c['derived']} derived facts, "
-                     f"{c['matches']:,} matches, {c['findings']:,} findings.")
-    if example is not None and example["how"] != "cli":
-        notes.append("The example was timed through `python -c` calling the library: no `evaluator` CLI was found.")
+                     f"{c['findings']:,} findings.")
+    if startup and startup[0]["how"] != "cli":
+        notes.append(f"Start-up was timed through `{startup[0]['how']}`: no `evaluator` script beside this Python.")
     return notes
 
 
 def render(results: dict[int, dict[str, Any]], goals: list[dict[str, Any]],
-           example: dict[str, Any] | None, console=None) -> None:
+           startup: list[dict[str, Any]] | None, console=None) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -544,8 +519,15 @@ def render(results: dict[int, dict[str, Any]], goals: list[dict[str, Any]],
     for name, cells in _rows(results):
         table.add_row(name, *cells, end_section=name in ("write", "raw per-fact durable-rules"))
     console.print(table)
-    for note in _notes(results, example):
+    for note in _notes(results, startup):
         console.print(note, highlight=False)
+    if startup:
+        start_table = Table(title="Start-up (s wall, process start included)", title_justify="left")
+        for col in ("command", "median", "runs"):
+            start_table.add_column(col, justify="left" if col == "command" else "right")
+        for entry in startup:
+            start_table.add_row(entry["name"], f"{entry['median']:.3f}", " ".join(f"{t:.3f}" for t in entry["runs"]))
+        console.print(start_table)
 
     goals_table = Table(title="Targets (ratios measured in this run)", title_justify="left")
     for col in ("target", "measured", "limit", "status", "detail"):
@@ -557,7 +539,7 @@ def render(results: dict[int, dict[str, Any]], goals: list[dict[str, Any]],
 
 
 def to_markdown(results: dict[int, dict[str, Any]], goals: list[dict[str, Any]],
-                example: dict[str, Any] | None, meta: dict[str, Any]) -> str:
+                startup: list[dict[str, Any]] | None, meta: dict[str, Any]) -> str:
     sizes = sorted(results)
     lines = [f"Measured {meta['date']} on {meta['machine']}, Python {meta['python']}, "
              f"`{meta['command']}`.", "",
@@ -566,8 +548,12 @@ def to_markdown(results: dict[int, dict[str, Any]], goals: list[dict[str, Any]],
     for name, cells in _rows(results):
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines.append("")
-    for note in _notes(results, example):
+    for note in _notes(results, startup):
         lines += [note.replace("* ", "\\* ", 1) if note.startswith("* ") else note, ""]
+    if startup:
+        lines += ["| start-up (s wall, median) | median | runs |", "|---|---:|---|"]
+        lines += [f"| `{e['name']}` | {e['median']:.3f} | {' '.join(f'{t:.3f}' for t in e['runs'])} |" for e in startup]
+        lines.append("")
     lines += ["| target | measured | limit | status | detail |", "|---|---:|---|---|---|"]
     for g in goals:
         status = ("met" if g["met"] else "**not met**") if g["met"] is not None else "n/a"
@@ -605,7 +591,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--raw-sample", type=int, default=DEFAULT_RAW_SAMPLE,
                    help="time raw durable-rules on at most this many facts and extrapolate (0: all)")
     p.add_argument("--raw-repeat", type=int, default=None, help="runs of the raw baseline (default: as --repeat)")
-    p.add_argument("--example-runs", type=int, default=5)
+    p.add_argument("--startup-runs", type=int, default=5,
+                   help="runs of each start-up command (--help, the two bundled examples); 0: skip")
     p.add_argument("--data-dir", type=Path, default=DATA_DIR)
     p.add_argument("--policy", type=Path, default=POLICY)
     p.add_argument("--markdown", type=Path, help="also write the results into this Markdown file")
@@ -631,17 +618,18 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             results[n] = run_size(path, repeat, a.raw_sample, a.raw_repeat, a.policy)
         console.print(f"{n:,} facts measured in {time.perf_counter() - t0:.0f} s wall", style="dim")
-    example = time_example(a.example_runs) if a.example_runs > 0 else None
-    goals = targets(results, example)
-    render(results, goals, example, console)
+    with console.status("timing start-up"):
+        startup = time_startup(a.startup_runs) if a.startup_runs > 0 else None
+    goals = targets(results, startup)
+    render(results, goals, startup, console)
 
     meta = {"date": dt.date.today().isoformat(), "python": platform.python_version(),
             "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
             "command": "python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:])}
     if a.markdown:
-        write_markdown(a.markdown, to_markdown(results, goals, example, meta))
+        write_markdown(a.markdown, to_markdown(results, goals, startup, meta))
     if a.json:
-        a.json.write_text(json.dumps({"meta": meta, "sizes": results, "example": example, "targets": goals},
+        a.json.write_text(json.dumps({"meta": meta, "sizes": results, "startup": startup, "targets": goals},
                                      indent=2, ensure_ascii=False), encoding="utf-8")
     return 0
 

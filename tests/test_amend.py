@@ -53,6 +53,13 @@ def points(policy, clause: str, unit: str, data: dict) -> Decimal:
     return sum((f.points for f in ev.findings if f.clause == clause and f.unit == unit), Decimal(0))
 
 
+def named(clause: str, name: str, old: str, new: str) -> str:
+    """A parameter's value change as Chinese output says it: by the parameter's title, with its unit."""
+    parameter = load_policy(POLICY).clauses[clause].parameters[name]
+    assert parameter.title and name not in parameter.title
+    return f"{parameter.title}:{old} {parameter.unit} → {new} {parameter.unit}"
+
+
 def write(folder: Path, name: str, text: str) -> Path:
     path = folder / name
     path.write_text(text, encoding="utf-8")
@@ -71,7 +78,7 @@ def test_the_tiny_amendment_moves_a_55_participant_training_to_the_upper_tier(tm
     assert points(amended, "4.3.2.5", "legal", year_of(2024, TRAINING)) == 5   # 55 ≥ 50 and 5 days ≥ 5
     first, second = amended.changes
     assert (first.clause, first.name, first.field, first.old, first.new, first.line) == ("4.3.2.5", "large_participants", "value", 60, 50, 6)
-    assert str(first) == "4.3.2.5 参数 large_participants:60 → 50"
+    assert str(first) == "4.3.2.5 " + named("4.3.2.5", "large_participants", "60", "50")
     assert second.what.startswith("办法原文:“抓好本机构") and second.line == 7
     assert load_policy(tmp_path / "my-draft.yaml") is amended                 # compiled once per content
     assert amended.lines["4.3.2.5"] == 6                                      # check-policy points at the change
@@ -120,14 +127,14 @@ BAD = {
     "unknown rule": ("  - {clause: 4.3.4.8, rule: information-itme, points: 1}\n", "条款 4.3.4.8 中没有规则“information-itme”;您是不是要写“information-item”?"),
     "rule of another clause": ("  - {clause: 4.1.2, rule: information-item, points: 1}\n", "规则“information-item”属于条款 4.3.4.8,不属于条款 4.1.2"),
     "unknown ruling": ("  - {ruling: R33, text: 新}\n", "考核办法中没有裁定“R33”"),
-    "unknown key": ("  - {clause: 4.1.2, parameter: leave_limit, valeu: 10}\n", "修改项中不能写“valeu”(可写:clause、parameter、text、value);您是不是要写“value”?"),
+    "unknown key": ("  - {clause: 4.1.2, parameter: leave_limit, valeu: 10}\n", "修改项中不能写“valeu”(可写:clause、parameter、text、title、value);您是不是要写“value”?"),
     "not a number": ("  - {clause: 4.1.2, parameter: leave_limit, value: 十天}\n", "参数的值应是数字,而不是“十天”"),
     "points of an unknown parameter": ("  - {rule: leave-over-limit, points: $leave_rat}\n", "条款 4.1.2 没有参数“leave_rat”;您是不是要写“leave_rate”?"),
     "two targets": ("  - {rule: information-item, ruling: R14, text: 新}\n", "一项修改只能针对一个对象"),
-    "nothing changed": ("  - {clause: 4.1.2, parameter: leave_limit}\n", "这项修改没有写明改什么(可写:value、text)"),
+    "nothing changed": ("  - {clause: 4.1.2, parameter: leave_limit}\n", "这项修改没有写明改什么(可写:value、text、title)"),
     "unknown label": ("  - {label: types.leaves, value: 请假}\n", "labels.types 中没有“leaves”;您是不是要写“leave”?"),
     "the quota": ("  - {awards: quota, value: 0}\n", "评优名额应是不小于 1 的整数"),
-    "an explanation's placeholder": ('  - {rule: leave-over-limit, explain: "{persn} 超过"}\n', "explain uses '{persn}'"),
+    "an explanation's placeholder": ('  - {rule: leave-over-limit, explain: "{persn} 超过"}\n', "explain 用了“{persn}”"),
 }
 
 
@@ -174,7 +181,7 @@ def test_derive_copies_the_base_and_never_changes_it():
     before = json.dumps(data, default=str, ensure_ascii=False)
     derived = derive(data, [{"clause": "4.1.2", "parameter": "leave_limit", "value": 10}])
     assert json.dumps(data, default=str, ensure_ascii=False) == before
-    assert [str(e) for e in derived.edits] == ["4.1.2 参数 leave_limit:15 → 10"]
+    assert [str(e) for e in derived.edits] == ["4.1.2 " + named("4.1.2", "leave_limit", "15", "10")]
     with pytest.raises(PolicyError, match="没有条款“4.1.9”"):
         derive(data, [{"clause": "4.1.9", "text": "新"}])
 
@@ -201,12 +208,31 @@ def test_the_2025_draft_is_a_short_delta_that_scores_2024_as_the_full_copy_did(t
     old_text = _last_full_copy_of_the_draft()
     if old_text is None:
         pytest.skip("no git history of the draft here")
+    # The full copy predates sections that declare what they count (未完成项数): give it the base's sections.
+    base = POLICY.read_text(encoding="utf-8")
+    block = lambda text: text[text.index("\nsections:\n"):text.index("\nawards:")]   # noqa: E731
+    old_text = old_text.replace(block(old_text), block(base))
+    old_text = _with_parameter_titles(old_text)
     old = load_policy(write(tmp_path, "method-2025-draft.yaml", old_text))
     new = load_policy(DRAFT)
     assert isinstance(new, AmendedPolicy) and not isinstance(old, AmendedPolicy)
     factset = load_factset(EXAMPLES / "2024.yaml")
     expected, actual = (_numbers(to_dict(evaluate(factset, p))) for p in (old, new))
     assert actual == expected and actual["findings"]
+
+
+def _with_parameter_titles(text: str) -> str:
+    """The full copy predates parameter titles: give each parameter the base's title (or its id)."""
+    base, clause, lines = load_policy(POLICY).clauses, None, []
+    for line in text.split("\n"):
+        if line.startswith("  - id: "):
+            clause = base.get(line.split(":", 1)[1].strip().strip('"'))
+        name, _, rest = line.strip().partition(": {value: ")
+        if line.startswith("      ") and rest.endswith("}") and "title:" not in rest:
+            known = clause.parameters.get(name) if clause is not None else None
+            line = f"{line[:-1]}, title: {known.title if known else name}}}"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _numbers(result: dict) -> dict:
@@ -225,19 +251,22 @@ def test_diff_lists_the_amendment_first(policy):
     factset = load_factset(EXAMPLES / "2024.yaml")
     result = diff(evaluate(factset, policy), evaluate(factset, load_policy(DRAFT)))
     assert result.amendment_of_old and result.amends == "method-2020"
-    assert str(result.amendment[0]) == "4.1.2 参数 leave_limit:15 → 10"
+    leave_limit = named("4.1.2", "leave_limit", "15", "10")
+    assert str(result.amendment[0]) == "4.1.2 " + leave_limit
     data = diff_dict(result)
     assert data["amendment"]["amends"] == "method-2020"
     assert data["amendment"]["changes"][0] == {"policy": "method-2025-draft", "clause": "4.1.2", "target": "parameter", "name": "leave_limit",
-                                               "field": "value", "old": 15, "new": 10, "change": "参数 leave_limit:15 → 10",
+                                               "field": "value", "old": 15, "new": 10, "change": leave_limit,
                                                "line": DRAFT.read_text(encoding="utf-8").splitlines().index("    value: 10") + 1}
     done = subprocess.run([sys.executable, "-m", "evaluator", "diff", str(EXAMPLES / "2024.yaml"), "--policy", str(DRAFT)],
                           capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"})
     assert done.returncode == 0, done.stderr
     shown = done.stdout
     assert shown.startswith(f"修订内容:method-2025-draft 对 method-2020 的 {len(result.amendment)} 处修改\n"
-                            "  4.1.2 参数 leave_limit:15 → 10\n"), shown
-    assert "  4.1.2 参数 leave_limit 的原文:“…不得超过 15 天” → “…不得超过 10 天”\n" in shown
+                            f"  4.1.2 {leave_limit}\n"), shown
+    title = policy.clauses["4.1.2"].parameters["leave_limit"].title
+    assert f"  4.1.2 {title}的原文:“…不得超过 15 天” → “…不得超过 10 天”\n" in shown
+    assert "leave_limit" not in shown   # staff read the parameter's title, not its id
     assert shown.index("比较:") > shown.index(str(result.amendment[-1])[:30])   # then the effect on the units
     assert "办法变化" not in shown   # the amendment already says what changed
 
@@ -301,7 +330,8 @@ def test_the_amendment_workbook_round_trip(tmp_path, policy):
     rows = {(r[0], r[2]): r for r in sheet.iter_rows(min_row=2, values_only=True)}
     assert len(rows) == sum(len(c.parameters) for c in policy.policy.clauses)
     meaning, unit, value, new, words = rows["4.1.2", "leave_limit"][3:8]
-    assert (unit, value, new, words) == ("天", 15, None, "每名工作人员全年请假累计不得超过 15 天") and "全年请假累计超过限额" in meaning
+    assert (unit, value, new, words) == ("天", 15, None, "每名工作人员全年请假累计不得超过 15 天")
+    assert meaning == policy.clauses["4.1.2"].parameters["leave_limit"].title   # 含义: the parameter's title
     row = next(i for i, r in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2) if r[:3:2] == ("4.3.2.5", "large_participants"))
     sheet.cell(row=row, column=7, value=50)
     wb["条文"]["D3"] = "新的条文"      # 4.1.2
@@ -313,7 +343,7 @@ def test_the_amendment_workbook_round_trip(tmp_path, policy):
     assert "参数!G" in done.stderr and "原文仍写“参加学员 60 人以上”" in done.stderr   # the words still say 60
     amended = load_policy(delta)
     assert (amended.id, amended.amends, amended.policy.effective_from, amended.policy.status) == ("my-draft", "method-2020", 2025, "draft")
-    assert [str(e) for e in amended.changes] == ["4.3.2.5 参数 large_participants:60 → 50", "4.1.2 办法原文:“抓好本机构的日常管理工作,确保工作人员按时"
+    assert [str(e) for e in amended.changes] == ["4.3.2.5 " + named("4.3.2.5", "large_participants", "60", "50"), "4.1.2 办法原文:“抓好本机构的日常管理工作,确保工作人员按时"
                                                  "上下班,遵守机关工作秩序,严格落实请销假程序。每名工作人员全年请假累计不得超过 15 天(正常休假除外),累计超过 15 天的,"
                                                  "每人多请一天扣减所在工作机构 0.5 分;无故旷工的,每人每天扣所在工作机构 1 分。因病住院及特殊情况例外。” → “新的条文”"]
     assert points(amended, "4.3.2.5", "legal", year_of(2024, TRAINING)) == 5

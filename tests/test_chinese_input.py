@@ -192,7 +192,7 @@ def test_an_ambiguous_label_is_a_policy_error(tmp_path, edit, words):
     with pytest.raises(PolicyError) as caught:
         load_policy(path)
     message = str(caught.value)
-    assert "ambiguous label" in message and all(w in message for w in words), message
+    assert "名称有歧义" in message and all(w in message for w in words), message   # the loader's words, Chinese by default
 
 
 def test_a_label_another_type_gives_the_same_value_is_understood(tmp_path):

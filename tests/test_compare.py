@@ -22,13 +22,16 @@ import yaml
 from rich.console import Console
 
 from evaluator import comparereport
-from evaluator.compare import FIELDS, compare
+from evaluator.compare import compare, score_fields
 from evaluator.evaluate import evaluate, load_year
 from evaluator.i18n import language
 from evaluator.numbers import two_places
 from evaluator.result import to_json
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, POLICY
+from evaluator.policy import load_policy
+
+FIELDS = score_fields(load_policy(POLICY).policy)   # each section's score key ({id}_score), then the total
 
 NEW = EXAMPLES / "2024.yaml"
 GONE = {"id": "archives", "name": "档案室", "staff": 3}      # in 2023 only

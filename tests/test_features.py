@@ -17,7 +17,6 @@ from evaluator.yamlio import load_document
 
 scenarios("../features")
 
-SECTIONS = {"共性工作指标": "common_score", "年度工作目标": "annual_score", "日常工作指标": "daily_score"}
 
 
 @pytest.fixture(scope="session")
@@ -97,25 +96,38 @@ def then_findings_table(world: World, unit: str, clause: str, datatable):
     assert actual == expected
 
 
+def section_of(world: World, unit: str, name: str):
+    """A unit's score in the section the feature names by its title in the policy (日常工作 for 日常工作指标)."""
+    parts = world.score(unit).sections
+    found = [p for p in parts if p.section.title == name] or [p for p in parts if p.section.title.startswith(name)]
+    assert len(found) == 1, f"sections: {'、'.join(p.section.title for p in parts)}"
+    return found[0]
+
+
 @then(parsers.parse('"{unit}"的{section}得分为 {points} 分'))
 def then_section(world: World, unit: str, section: str, points: str):
-    assert section in SECTIONS, f"sections: {', '.join(SECTIONS)}"
-    assert getattr(world.score(unit), SECTIONS[section]) == number(points)
+    assert section_of(world, unit, section).score == number(points)
 
 
-@then(parsers.parse('"{unit}"的共性工作指标扣分为 {points} 分'))
-def then_common_deductions(world: World, unit: str, points: str):
-    assert world.score(unit).common_deductions == number(points)
+@then(parsers.parse('"{unit}"的{section}扣分为 {points} 分'))
+def then_deductions(world: World, unit: str, section: str, points: str):
+    part = section_of(world, unit, section)
+    assert not part.section.per_staff, f"{section} is scored per staff: it has points, not deductions"
+    assert part.points == number(points)
 
 
-@then(parsers.parse('"{unit}"的年度工作目标未完成 {missed:d} 项'))
-def then_missed(world: World, unit: str, missed: int):
-    assert world.score(unit).annual_missed == missed
+@then(parsers.parse('"{unit}"的{section}未完成 {n:d} 项'))
+def then_missed(world: World, unit: str, section: str, n: int):
+    part = section_of(world, unit, section)
+    [name] = [k for k, c in part.section.counts.items() if (c.label, c.unit) == ("未完成", "项")]   # the policy's words
+    assert part.counts[name] == n
 
 
-@then(parsers.parse('"{unit}"的日常工作累计积分为 {points} 分'))
-def then_daily_points(world: World, unit: str, points: str):
-    assert world.score(unit).daily_points == number(points)
+@then(parsers.parse('"{unit}"的{section}累计积分为 {points} 分'))
+def then_points(world: World, unit: str, section: str, points: str):
+    part = section_of(world, unit, section)
+    assert part.section.per_staff, f"{section} is not scored per staff"
+    assert part.points == number(points)
 
 
 @then(parsers.parse('"{unit}"的总分为 {points} 分'))

@@ -112,3 +112,46 @@ def test_no_clause_number_or_rate_is_written_in_python():
         text = path.read_text(encoding="utf-8")
         assert not clause_id.search(text), f"{path.name} names a clause id"
         assert not re.search(r"Decimal\(\s*[\"']?(0\.1|0\.2|0\.5|15|40)[\"']?\s*\)", text), f"{path.name} has a rate"
+
+
+def _section_names() -> set[str]:
+    """The shipped policy's section ids and the JSON result's keys made from them (common, common_score …)."""
+    from evaluator.scorecard import RAW, SCORE
+    sections = load_policy(POLICY).policy.sections
+    names = set(sections)
+    for sid, section in sections.items():
+        names |= {f"{sid}_{SCORE}", f"{sid}_{RAW[section.kind]}", *(f"{sid}_{count}" for count in section.counts)}
+    return names
+
+
+def test_no_section_is_named_in_python_or_templates():
+    """The sections are the policy's: code and templates iterate them, never name one (`f.section == "annual"`,
+    `s.common_score`, `{{ u.daily_points }}`), so that a policy may rename, add or reorder them."""
+    import ast
+    names = _section_names()
+    assert {"common", "annual_missed", "daily_points"} <= names   # the gate knows what it looks for
+    for path in sorted((ROOT / "src" / "evaluator").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.Constant) and node.value in names:
+                raise AssertionError(f"{path.name}:{node.lineno} names the section key {node.value!r}")
+            if isinstance(node, ast.Attribute) and node.attr in names:
+                raise AssertionError(f"{path.name}:{node.lineno} reads the section key .{node.attr}")
+    word = re.compile(r"\b(" + "|".join(sorted(map(re.escape, names), key=len, reverse=True)) + r")\b")
+    templates = [*(ROOT / "src" / "evaluator" / "templates").rglob("*.j2"),
+                 *(ROOT / "src" / "evaluator" / "web" / "templates").rglob("*.html")]
+    assert templates
+    for path in templates:
+        for tag in re.findall(r"\{\{.*?\}\}|\{%.*?%\}", path.read_text(encoding="utf-8"), re.S):
+            found = word.search(tag)
+            assert not found, f"{path.name} names the section key {found.group(1)!r} in {tag!r}"
+
+
+def test_the_section_gate_catches_a_named_section(tmp_path):
+    """The gate's two checks find what they are meant to find (a gate that cannot fail checks nothing)."""
+    import ast
+    names = _section_names()
+    caught = [n for n in ast.walk(ast.parse('if f.section == "annual": x = s.common_score'))
+              if (isinstance(n, ast.Constant) and n.value in names) or (isinstance(n, ast.Attribute) and n.attr in names)]
+    assert len(caught) == 2
+    word = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
+    assert word.search("{{ u.daily_points }}") and not word.search("{{ u.annual_duty }}")

@@ -4,6 +4,7 @@ number or one the wording and the parameters disagree on, at its line."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from decimal import Decimal
@@ -162,25 +163,27 @@ def test_a_changed_threshold_changes_the_points_and_every_sentence_of_the_findin
         assert "50 人" in text and "60" not in text, text
 
 
-def test_check_policy_names_the_wording_line_that_still_says_60(tmp_path):
+def test_check_policy_names_the_wording_line_that_still_says_60(tmp_path, policy):
+    title = policy.clauses["4.3.2.5"].parameters["large_participants"].title   # a message names it so, not by its id
     path = changed(tmp_path, FIFTY)
     done = check_policy(path)
     assert done.returncode != 0
     wording = line_of(path, "text: 按照主任会议要求,做好赴国内知名高等学府")
-    said = [line for line in done.stdout.splitlines() if line.startswith(f"{path}:{wording}: ")]
+    said = [line for line in done.stdout.splitlines() if line.startswith(f"{path}:{wording}:")]
     assert said and all("60" in line for line in said), done.stdout
-    assert any("参数 large_participants 的值是 50 人" in line and "(number-disagrees)" in line for line in said), done.stdout
+    assert any(f"参数“{title}”的值是 50 人" in line and "(number-disagrees)" in line for line in said), done.stdout
     parameter = line_of(path, "large_participants: {value: 50,")
-    assert f"{path}:{parameter}: 参数 large_participants 的值是 50 人,但它的原文“参加学员 60 人以上”写的是 60 人(number-disagrees)" \
-        in done.stdout
+    assert re.search(re.escape(f"{path}:{parameter}:") + r"\d+: 错误 " +
+                     re.escape(f"参数“{title}”的值是 50 人,但它的原文“参加学员 60 人以上”写的是 60 人 (number-disagrees)"),
+                     done.stdout), done.stdout
     # and the sentences of the other parameters that still say 60
     for name in ("large_rate", "small_rate"):
-        assert f"{path}:{line_of(path, name + ':')}: " in done.stdout, done.stdout
+        assert f"{path}:{line_of(path, name + ':')}:" in done.stdout, done.stdout
 
 
 def test_a_changed_value_and_sentence_with_the_clause_wording_left_is_reported_at_the_wording(tmp_path):
-    path = changed(tmp_path, ('large_participants: {value: 60, unit: 人, text: "参加学员 60 人以上"}',
-                              'large_participants: {value: 50, unit: 人, text: "参加学员 50 人以上"}'))
+    path = changed(tmp_path, ('large_participants: {value: 60, unit: 人, text: "参加学员 60 人以上",',
+                              'large_participants: {value: 50, unit: 人, text: "参加学员 50 人以上",'))
     problems = numbers_of(path)
     wording = line_of(path, "text: 按照主任会议要求,做好赴国内知名高等学府")
     assert {p.line for p in problems if p.code == "number-disagrees"} == {wording}
@@ -188,15 +191,18 @@ def test_a_changed_value_and_sentence_with_the_clause_wording_left_is_reported_a
 
 
 # --- each check, at its line -------------------------------------------------------------------
-def test_a_number_typed_into_an_explanation_is_reported_with_its_line(tmp_path):
+def test_a_number_typed_into_an_explanation_is_reported_with_its_line(tmp_path, policy):
     typed = 'explain: "组织专题讲座“{title}”,{quantity} 次 × 2 分 = {points} 分"'
     path = changed(tmp_path, ('explain: "组织专题讲座“{title}”,{quantity} 次 × {rate_abs} 分 = {points} 分"', typed))
     [problem] = numbers_of(path)
     assert (problem.code, problem.line) == ("literal-number", line_of(path, typed))
-    assert "规则 lecture 的说明写了数字 2 分" in problem.message and "{lecture_rate}" in problem.message
+    rule, rate = policy.rules_by_key["4.3.2.7/lecture"].rule.title, policy.clauses["4.3.2.7"].parameters["lecture_rate"].title
+    # the rule by its title; the placeholder to write, with the title of the parameter it names
+    assert f"规则“{rule}”的说明写了数字 2 分" in problem.message and f"{{lecture_rate}}({rate})" in problem.message
     done = check_policy(path)
     assert done.returncode != 0
-    assert f"{path}:{problem.line}: 规则 lecture 的说明写了数字 2 分" in done.stdout and "(literal-number)" in done.stdout
+    assert re.search(re.escape(f"{path}:{problem.line}:") + r"\d+: 错误 " + re.escape(f"规则“{rule}”的说明写了数字 2 分"), done.stdout), done.stdout
+    assert "(literal-number)" in done.stdout
 
 
 def test_a_number_typed_into_a_title_or_a_ruling_is_reported(tmp_path):
@@ -207,12 +213,14 @@ def test_a_number_typed_into_a_title_or_a_ruling_is_reported(tmp_path):
                      ("literal-number", line_of(path, "text: 每人每天扣 1 分"))}
 
 
-def test_a_typed_rule_number_is_reported(tmp_path):
+def test_a_typed_rule_number_is_reported(tmp_path, policy):
     path = changed(tmp_path, ("        points: $lecture_rate\n", "        points: 2\n"),
                    ("when: {characters: {at_least: $long_from}}", "when: {characters: {at_least: 2500}}"))
     problems = [p for p in numbers_of(path) if p.code == "rule-literal"]
     assert len(problems) == 2
-    assert any("规则 lecture 的 points 写的是数字 2,应写成本条款的参数:$lecture_rate" in p.message for p in problems)
+    rule, rate = policy.rules_by_key["4.3.2.7/lecture"].rule.title, policy.clauses["4.3.2.7"].parameters["lecture_rate"].title
+    assert any(f"规则“{rule}”的分值(points)写的是数字 2,应写成本条款的参数:$lecture_rate({rate})" in p.message for p in problems)
+    assert any("的条件(when)写的是数字 2500" in p.message for p in problems)
 
 
 def test_a_number_no_parameter_explains_is_reported_unless_listed(tmp_path):

@@ -176,11 +176,11 @@ def test_xlsx_scorecard_equals_the_json_result(workbook, result):
         sum(Decimal(str(u["total"])) for u in result["units"]).quantize(CENT)
 
 
-def test_xlsx_findings_sum_to_the_json_result_per_unit(workbook, result, sums):
+def test_xlsx_findings_sum_to_the_json_result_per_unit(workbook, result, sums, ev):
     by_section, _ = sums
     header, rows = _sheet_rows(workbook["明细"])
     assert len(rows) == len(result["findings"])
-    section_names = {ZH["common"]: "common", ZH["annual"]: "annual", ZH["daily"]: "daily"}
+    section_names = {section.title: sid for sid, section in ev.policy.policy.sections.items()}   # 考核部分 = the policy's title
     read: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for row in rows:
         read[row["单位代码"]][section_names[row["考核部分"]]] += Decimal(str(row["分值"]))

@@ -15,7 +15,8 @@ from evaluator.errors import UsageError
 from evaluator.evaluate import evaluate
 from evaluator.explain import print_explanation
 from evaluator.factset import check_factset, load_factset
-from evaluator.numbers import two_places
+from evaluator.i18n import language
+from evaluator.numbers import plain, two_places
 from evaluator.whynot import print_why_not, why_not
 
 from conftest import EXAMPLES, ROOT
@@ -60,12 +61,17 @@ def test_why_not_names_the_failed_threshold_with_its_value(policy):
                       {"id": "L1", "type": "leave", "unit": "edu", "person": "张三", "kind": "personal", "days": 15},
                       {"id": "L2", "type": "leave", "unit": "edu", "person": "张三", "kind": "hospitalization", "days": 20}]}
     ev = evaluate(check_factset(data, "year.yaml"), policy)
-    text = screen(print_why_not, ev, "edu", "4.3.2.5")
-    assert "人数 59,未达到 60(以上含本数)" in text
+    with language("zh"):  # the Chinese words (the module runs in English)
+        text = screen(print_why_not, ev, "edu", "4.3.2.5")
+    # the threshold and its unit come from the policy's parameter, the words from R1
+    large, label = policy.clauses["4.3.2.5"].parameters["large_participants"], policy.policy.labels.fields["participants"]
+    assert f"{label}为 59 {large.unit},不满足“{label} {plain(large.value)} {large.unit}以上”(以上含本数)" in text
     assert "差一点" in text
     assert "计分 规则 training-small" in text and "+3 分" in text
-    text = screen(print_why_not, ev, "edu", "4.1.2")
-    assert "计入请假天数 15,未超过 15(超过不含本数)" in text
+    with language("zh"):
+        text = screen(print_why_not, ev, "edu", "4.1.2")
+    limit, label = policy.clauses["4.1.2"].parameters["leave_limit"], policy.policy.labels.fields["counted_days"]
+    assert f"{label}为 15 {limit.unit},不满足“{label}超过 {plain(limit.value)} {limit.unit}”(超过不含本数)" in text
     assert "不计入:L2 请假 张三 因病住院" in text
 
 

@@ -133,10 +133,14 @@ def test_every_clause_is_on_its_section_page_with_the_methods_wording(site, poli
         assert str(escape(clause.text.strip())) in block, f"{clause.id}: the method's wording"
         if clause.requirements:
             assert "考核要求" in block and str(escape(clause.requirements.strip())) in block
-        for name, parameter in clause.parameters.items():
-            assert name in block and str(escape(parameter.text)) in block
+        for name, parameter in clause.parameters.items():   # by its title: the id is the file's key, not a word to read
+            assert str(escape(parameter.title)) in block and str(escape(parameter.text)) in block
+            assert not re.search(rf"(?<![A-Za-z0-9_]){name}(?![A-Za-z0-9_])", text_of(block)), (clause.id, name)
         for rule in clause.rules:
             assert rule.id in block and str(escape(rule.title)) in block
+            if str(rule.points).startswith("$"):   # the points column: the value and the parameter's title
+                [row] = [r for t in tables(block, "rules") for r in t["rows"] if r["cells"][:1] == [rule.id]]
+                assert row["cells"][3].endswith(f"({clause.parameters[str(rule.points)[1:]].title})"), row
         for rid in clause.rulings:
             assert f'href="index.html#ruling-{rid}"' in block
     for key, other in SECTION_PAGES.items():  # and on no other section's page

@@ -86,10 +86,16 @@ def test_check_policy_finds_a_gap_between_tiers(tmp_path):
                                                       "            - days: {less_than: $large_days}\n        points: $small_rate\n", 1)
     path = tmp_path / "gap.yaml"
     path.write_text(text, encoding="utf-8")
-    found = check_tiers(load_policy(path))
+    changed = load_policy(path)
+    found = check_tiers(changed)
     gaps = {f.message.split(":")[0] for f in found if f.kind == "gap"}
-    assert {"days = 5、participants = 59", "days = 5.5、participants = 59", "days = 6、participants = 59"} <= gaps
-    assert all("participants = 59" in g for g in gaps)  # only the values between 59 and 60 fall through
+    # the point in the policy's words: its Chinese field labels, the days with their parameter's unit
+    fields, params = changed.policy.labels.fields, changed.clauses["4.3.2.5"].parameters
+    days = params["large_days"]
+    people = f"{fields['participants']} 59 {params['large_participants'].unit}"   # the unit of the field's parameter in the group
+    assert {f"{fields['days']} {d} {days.unit}、{people}" for d in ("5", "5.5", "6")} <= gaps
+    assert all(f"{fields['participants']} 59" in g for g in gaps)  # only the values from 59 to 59.5 fall through
+    assert {f.line for f in found} == {changed.rule_lines["4.3.2.5/training-large"]}  # at the group's first rule
     assert not check_tiers(load_policy(POLICY))
 
 
@@ -101,7 +107,11 @@ def test_check_policy_cli_reports_an_overlap_and_exits_1(tmp_path):
     done = subprocess.run([sys.executable, "-m", "evaluator", "check-policy", str(path), "--features", str(ROOT / "features")],
                           capture_output=True, text=True)
     assert done.returncode == 1
-    assert "speech-short、speech-medium 同时适用(档次重叠)" in done.stdout
+    changed = load_policy(path)
+    short, medium = (changed.rules_by_key[f"4.3.4.11/{r}"] for r in ("speech-short", "speech-medium"))
+    overlap = [line for line in done.stdout.splitlines() if line.endswith("(overlap)")]
+    assert overlap and all(line.startswith(f"{path}:{changed.rule_lines[medium.key]}:") and ": 错误 " in line for line in overlap)
+    assert f"“{short.rule.title}”(" in overlap[0] and f"“{medium.rule.title}”(" in overlap[0] and "同时适用(档次重叠)" in overlap[0]
 
 
 def test_check_policy_levels_warnings_pass_and_errors_fail(tmp_path):
@@ -111,5 +121,6 @@ def test_check_policy_levels_warnings_pass_and_errors_fail(tmp_path):
     done = subprocess.run([sys.executable, "-m", "evaluator", "check-policy", str(POLICY), "--features", str(empty)],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert "(undocumented)" in done.stdout and "处提示" in done.stdout
+    assert "(undocumented)" in done.stdout and "处警告" in done.stdout
+    assert all(": 警告 " in line for line in done.stdout.splitlines() if line.endswith("(undocumented)"))
     assert LEVELS["undocumented"] == "warning" and LEVELS["overlap"] == "error"

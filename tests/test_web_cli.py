@@ -75,3 +75,72 @@ def test_serve_serves_the_sign_in_page_on_loopback(tmp_path):
     finally:
         server.terminate()
         server.wait(20)
+
+
+def test_user_disable_enable_and_passwd_change_the_account_and_are_audited(tmp_path):
+    data = str(tmp_path / "d")
+    for name, role in (("管理员", "admin"), ("王芳", "reviewer")):
+        assert evaluator("user", "add", name, "--role", role, "--password-stdin", "--data", data, stdin="很长的密码 123\n").returncode == 0
+    done = evaluator("user", "disable", "王芳", "--data", data)
+    assert done.returncode == 0 and "已停用用户 王芳" in done.stdout, done.stderr
+    store = Store(tmp_path / "d")
+    assert store.user("王芳")["disabled"]
+    done = evaluator("user", "enable", "王芳", "--data", data)
+    assert done.returncode == 0 and "已启用用户 王芳" in done.stdout
+    assert not store.user("王芳")["disabled"]
+    epoch = store.user("王芳")["epoch"]
+    done = evaluator("user", "passwd", "王芳", "--password-stdin", "--data", data, stdin="另一个长密码 456\n")
+    assert done.returncode == 0 and "已重置用户 王芳 的密码" in done.stdout
+    assert store.check_password("王芳", "另一个长密码 456") and store.check_password("王芳", "很长的密码 123") is None
+    assert store.user("王芳")["epoch"] > epoch                          # their sessions are signed out
+    whats = [e["what"] for e in store.audit_log()]
+    assert {"停用账号", "启用账号", "重置密码"} <= set(whats)
+    assert all(e["who"] == "命令行" for e in store.audit_log() if e["what"] in ("停用账号", "启用账号", "重置密码"))
+
+
+def test_user_disable_enable_and_passwd_say_what_is_wrong_in_chinese(tmp_path):
+    data = str(tmp_path / "d")
+    assert evaluator("user", "add", "管理员", "--role", "admin", "--password-stdin", "--data", data, stdin="很长的密码 123\n").returncode == 0
+    cases = [(("disable", "没有这个人"), "", "没有用户“没有这个人”"), (("disable", "管理员"), "", "唯一一个在用的管理员"),
+             (("passwd", "管理员"), "", "--password-stdin"), (("passwd", "管理员", "--password-stdin"), "short\n", "至少 8 个字符")]
+    for args, stdin, words in cases:
+        done = evaluator("user", *args, "--data", data, stdin=stdin)
+        assert done.returncode == 1 and words in done.stderr and "Traceback" not in done.stderr, (args, done.stderr)
+    assert not Store(tmp_path / "d").user("管理员")["disabled"]
+
+
+def test_serve_demo_starts_on_a_fresh_folder_and_prints_the_admins_password(tmp_path):
+    import re
+    import socket
+    import time
+    import urllib.request
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != "EVALUATOR_LANG"}
+    data = tmp_path / "demo"
+    server = subprocess.Popen([sys.executable, "-m", "evaluator", "serve", "--demo", "--port", str(port), "--data", str(data)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        address = server.stdout.readline()
+        account = server.stdout.readline()
+        assert f"http://127.0.0.1:{port}/" in address, (address, server.stderr.read() if server.poll() is not None else "")
+        found = re.search(r"用户名 (\S+),密码 ([^\s(]+)", account)
+        assert found, account
+        name, password = found.groups()
+        assert Store(data).check_password(name, password)["role"] == "admin"
+        assert len(Store(data).latest_submissions(2024)) == len(Store(data).year(2024)["units"])
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as response:
+                    assert response.status == 200
+                    break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline
+                time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(20)
+    again = evaluator("serve", "--demo", "--port", "1", "--data", str(data))
+    assert again.returncode == 1 and "新的或空的文件夹" in again.stderr

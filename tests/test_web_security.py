@@ -28,14 +28,18 @@ def data(tmp_path):
 
 @pytest.fixture
 def year(data):
-    """The 2024 year with a submission from each of office and legal; the legal one's sha."""
+    """The 2024 year with a submission from each of office and legal, and an appeal of legal's
+    (number 1) on its finding; the legal submission's sha."""
     app = create_app(data)
     admin = TestClient(app)
     assert create_year(admin, sign_in(admin, "admin")).status_code == 303
     office = TestClient(app)
     assert upload(office, sign_in(office, "clerk"), good_ledger("office", "张三")).status_code == 303
     legal = TestClient(app)
-    assert upload(legal, sign_in(legal, "legalclerk"), good_ledger("legal", "李四机密"), unit="legal", name="法工委台账.xlsx").status_code == 303
+    token = sign_in(legal, "legalclerk")
+    assert upload(legal, token, good_ledger("legal", "李四机密"), unit="legal", name="法工委台账.xlsx").status_code == 303
+    assert legal.post("/years/2024/units/legal/appeals", data={"csrf": token, "clause": "", "text": "法工委机密申诉"},
+                      follow_redirects=False).status_code == 303
     sha = app.state.store.submissions(2024, "legal")[0]["sha256"]
     return app, sha
 
@@ -50,15 +54,23 @@ def routes(app):
     return found
 
 
+# A value for each path parameter of the app: a route with a new kind of parameter fails the test
+# below until it is given one here, so every route is requested by the checks that follow.
+PARAMS = {"year:int": "2024", "sha": None, "unit": None, "fmt": "json", "job:int": "1", "policy": "method-2020",
+          "page": "index.html", "action": "disable", "appeal:int": "1", "adjustment:int": "1"}
+
+
 def fill(path: str, sha: str, unit: str = "legal") -> str:
-    return path.replace("{year:int}", "2024").replace("{unit}", unit).replace("{sha}", sha).replace("{fmt}", "json")
+    values = {**PARAMS, "sha": sha, "unit": unit}
+    return re.sub(r"{([^}]+)}", lambda m: values[m.group(1)], path)
 
 
 def test_the_route_table_is_what_these_tests_know():
     """A new route must be added here, and so to the clerk's checks below."""
     app = create_app(__import__("tempfile").mkdtemp())
     params = {p for _, path in routes(app) for p in re.findall(r"{([^}]+)}", path)}
-    assert params <= {"year:int", "unit", "sha"} | {"fmt"}
+    assert params <= set(PARAMS)
+    assert len(routes(app)) >= 30                    # the review's and the other pages' routes are all in the table
     assert [m.path for m in app.routes if isinstance(m, Mount)] == ["/static"]
 
 
@@ -80,8 +92,13 @@ def test_the_session_cookie_is_httponly_and_samesite_lax(data):
     assert "httponly" in cookie and "samesite=lax" in cookie
 
 
+# What a clerk may open that is not about a unit (the policy's pages, the what-if of their own
+# unit, their account); every other route, with another unit in its path, is refused.
 CLERK_MAY = {("GET", "/"), ("POST", "/logout"), ("GET", "/years/{year:int}/template"), ("GET", "/account"),
-             ("POST", "/account")}
+             ("POST", "/account"), ("GET", "/policies"), ("GET", "/years/{year:int}/policy"),
+             ("GET", "/policies/{policy}/{page}"), ("GET", "/whatif"), ("GET", "/years/{year:int}/whatif"),
+             ("POST", "/years/{year:int}/whatif")}
+LEGALS = ("李四机密", "法工委台账", "法工委机密申诉")      # what only legal's clerk and the working group may see
 
 
 def test_a_clerk_never_gets_another_units_page_or_file(year):
@@ -90,19 +107,30 @@ def test_a_clerk_never_gets_another_units_page_or_file(year):
     csrf = sign_in(clerk, "clerk")
     checked = 0
     for method, path in routes(app):
-        if path == "/login" or (method, path) in CLERK_MAY:
+        if path == "/login":
             continue
         url = fill(path, sha)
-        kwargs = {"data": {"csrf": csrf}} if method == "POST" else {}
+        kwargs = {"data": {"csrf": csrf, "text": "篡改", "answer": "upheld", "reason": "篡改", "decision": "篡改",
+                           "action": "strike", "fact": "legal:请假-2", "stage": "审定", "date": "2025-01-15"}} \
+            if method == "POST" else {}
         if path.endswith("/submissions") and method == "POST":
             kwargs["files"] = {"workbook": ("x.xlsx", good_ledger("legal", "篡改"), "application/octet-stream")}
-        response = clerk.request(method, url, follow_redirects=False, **kwargs)
-        assert response.status_code in (403, 404), (method, url, response.status_code)
-        assert "李四机密" not in response.text and "法工委台账" not in response.text and sha not in response.text, url
-        checked += 1
-    assert checked >= 8
-    # and nothing was stored under the other unit
-    assert len(app.state.store.submissions(2024, "legal")) == 1
+        if (method, path) in CLERK_MAY:
+            if method == "POST" and path in ("/logout", "/account"):
+                continue                                 # signs out / changes nothing of another unit
+            response = clerk.request(method, url, follow_redirects=False, **kwargs)
+        else:
+            response = clerk.request(method, url, follow_redirects=False, **kwargs)
+            assert response.status_code in (403, 404), (method, url, response.status_code)
+            checked += 1
+        assert not any(words in response.text for words in LEGALS) and sha not in response.text, url
+    assert checked >= 25
+    # and nothing was stored under the other unit, nor changed in the review
+    store = app.state.store
+    assert len(store.submissions(2024, "legal")) == 1
+    assert [a["unit"] for a in store.appeals(2024)] == ["legal"] and store.appeals(2024)[0]["answer"] == "pending"
+    assert store.adjustments(2024, withdrawn=True) == [] and store.latest_reviewed_run(2024) is None
+    assert not (store.data / "approvals").exists()
     # their own unit, and the template with their unit only
     assert clerk.get("/years/2024/units/office").status_code == 200
     assert "李四机密" not in clerk.get("/years/2024/units/office").text
@@ -126,15 +154,17 @@ def test_roles_other_than_admin_cannot_create_a_year_and_leaders_cannot_run(year
 
 def test_every_post_without_the_csrf_token_is_refused(year):
     app, sha = year
-    admin = TestClient(app)
+    admin, leader = TestClient(app), TestClient(app)
     sign_in(admin, "admin")
+    sign_in(leader, "leader")                     # the only one who approves: the CSRF check is reached as them
     for method, path in routes(app):
         if method != "POST":
             continue
+        client = leader if path.endswith("/approval") else admin
         for data in ({}, {"csrf": "forged"}):
-            response = admin.post(fill(path, sha, "office"), data=data, follow_redirects=False)
+            response = client.post(fill(path, sha, "office"), data=data, follow_redirects=False)
             assert response.status_code == 403, (path, data, response.status_code)
-            assert "CSRF" in response.text
+            assert "CSRF" in response.text, path
     fresh = TestClient(app)
     assert fresh.post("/login", data={"name": "admin", "password": "admin-password"}).status_code == 403
 
@@ -260,3 +290,45 @@ def test_a_form_without_a_file_is_small(data):
     csrf = client.get("/login").text.split('name="csrf" value="')[1].split('"')[0]
     response = client.post("/login", data={"csrf": csrf, "name": "admin", "password": "x" * 200_000})
     assert response.status_code == 413 and "提交的内容太多" in response.text
+
+
+def test_the_review_is_the_working_groups_and_approval_the_leaders(year):
+    """Answers, adjustments and the reviewed run: admin and reviewer; approval: the leader only;
+    every change in the audit log with who made it."""
+    app, _ = year
+    store = app.state.store
+    clients = {}
+    for name in ("admin", "reviewer", "leader"):
+        client = TestClient(app)
+        clients[name] = (client, sign_in(client, name))
+    page = clients["reviewer"][0].get("/years/2024/review/adjustments").text
+    fact = re.search(r'<option value="(legal:[^"]+)"', page).group(1)
+    adjust = {"action": "set", "fact": fact, "changes": "类别:特殊情况", "reason": "核实", "decision": "纪要1号"}
+    leader, ltoken = clients["leader"]
+    for url, data in (("/years/2024/review/adjustments", adjust), ("/years/2024/review/appeals/1", {"answer": "rejected"}),
+                      ("/years/2024/review/run", {}), ("/years/2024/review/adjustments/1/withdraw", {})):
+        assert leader.post(url, data={"csrf": ltoken, **data}).status_code == 403, url
+    assert "id=\"add-adjustment\"" not in leader.get("/years/2024/review/adjustments").text
+    for name in ("admin", "reviewer"):
+        client, token = clients[name]
+        assert client.post("/years/2024/review/adjustments", data={"csrf": token, **adjust}, follow_redirects=False).status_code == 303
+    first, second = (a["id"] for a in store.adjustments(2024))
+    reviewer, rtoken = clients["reviewer"]
+    assert reviewer.post("/years/2024/review/appeals/1", data={"csrf": rtoken, "answer": "rejected", "reason": "不属实",
+                                                                "decision": "纪要2号"}, follow_redirects=False).status_code == 303
+    assert reviewer.post(f"/years/2024/review/adjustments/{second}/withdraw", data={"csrf": rtoken},
+                         follow_redirects=False).status_code == 303
+    assert reviewer.post("/years/2024/review/run", data={"csrf": rtoken}, follow_redirects=False).status_code == 303
+    assert 'id="approve"' not in reviewer.get("/years/2024/approval").text
+    for name in ("admin", "reviewer"):
+        client, token = clients[name]
+        assert client.post("/years/2024/approval", data={"csrf": token, "stage": "审定", "decision": "纪要",
+                                                          "date": "2025-01-15"}).status_code == 403, name
+    assert leader.post("/years/2024/approval", data={"csrf": ltoken, "stage": "审查", "decision": "考核工作组纪要3号",
+                                                      "date": "2025-01-10"}, follow_redirects=False).status_code == 303
+    log = [(e["who"], e["what"], e["detail"]) for e in store.audit_log()]
+    expected = {("legalclerk", "提出申诉"), ("admin", "录入审查调整"), ("reviewer", "录入审查调整"), ("reviewer", "答复申诉"),
+                ("reviewer", "撤销审查调整"), ("reviewer", "审查评分"), ("leader", "审查通过")}
+    assert expected <= {(who, what) for who, what, _ in log}
+    assert any(what == "撤销审查调整" and f"调整{second}" in detail for _, what, detail in log)
+    assert [a["id"] for a in store.adjustments(2024)] == [first]

@@ -7,22 +7,72 @@ import signal
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
-from rich.console import Console
 
 from .errors import EvaluatorError, InputError, UsageError
-from .evaluate import Evaluation, evaluate, load_year
 from .i18n import current as current_language, say, set_language
 from .output import write_atomically
-from .policy.registry import choose_policy
-from .vocabulary import parse_date
+
+if TYPE_CHECKING:
+    from .evaluate import Evaluation
+
+# Only typer and what the command tree needs are imported here: `evaluator --help` and a
+# mistyped command must not pay for pydantic, the policy or the engine (tests/test_startup.py).
+# Each command imports its own machinery, and these re-exports import it on first call.
+
+
+def load_year(*args, **options):
+    from .evaluate import load_year as load
+    return load(*args, **options)
+
+
+def evaluate(*args, **options):
+    from .evaluate import evaluate as run_evaluation
+    return run_evaluation(*args, **options)
+
+
+def choose_policy(*args, **options):
+    from .policy.registry import choose_policy as choose
+    return choose(*args, **options)
+
+
+def parse_date(text):
+    from .vocabulary import parse_date as parse
+    return parse(text)
+
+
+class _LazyConsole:
+    """A rich Console made on first use: importing rich's console costs a start-up that
+    `--help` does not need. It stands in for the Console everywhere one is passed (a
+    progress bar enters it as a context, hence the two special methods: those bypass
+    __getattr__)."""
+
+    def __init__(self, **options):
+        self._options, self._console = options, None
+
+    @property
+    def console(self):
+        if self._console is None:
+            from rich.console import Console
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name):
+        return getattr(self.console, name)
+
+    def __enter__(self):
+        return self.console.__enter__()
+
+    def __exit__(self, *exc):
+        return self.console.__exit__(*exc)
+
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Scores a year's facts under the assessment method, clause by clause.")
-out = Console(emoji=False, highlight=False)  # fact ids like :office: are text, not emoji codes
-err = Console(stderr=True, soft_wrap=True, emoji=False, highlight=False)  # one problem, one line: `file:line: ...` stays grep-able
+out = _LazyConsole(emoji=False, highlight=False)  # fact ids like :office: are text, not emoji codes
+err = _LazyConsole(stderr=True, soft_wrap=True, emoji=False, highlight=False)  # one problem, one line: `file:line: ...` stays grep-able
 
 
 class Format(str, Enum):
@@ -59,7 +109,7 @@ APPROVALS = typer.Option(None, "--approvals", help="The year's approval snapshot
 
 
 def _evaluate(facts: Path, policy: Optional[Path], as_of: Optional[str] = None, strict: bool = False,
-              review: Optional[Path] = None, approvals: Optional[Path] = None) -> Evaluation:
+              review: Optional[Path] = None, approvals: Optional[Path] = None) -> "Evaluation":
     factset, compiled = load_year(facts, policy)
     if review:
         from .review import evaluate_reviewed, load_review
@@ -345,11 +395,14 @@ def amendment_from(workbook: Path = typer.Argument(..., help="A filled amendment
 @app.command()
 def serve(host: str = typer.Option("127.0.0.1", "--host", help="The address to listen on (default: this computer only)."),
           port: int = typer.Option(8000, "--port", help="The port to listen on."),
-          data: Path = typer.Option(Path("workbench-data"), "--data", help="The workbench's folder: its database and the uploaded files."),
-          allow_remote: bool = typer.Option(False, "--allow-remote", help="Allow listening on an address other computers can reach.")) -> None:
+          data: Optional[Path] = typer.Option(None, "--data", help="The workbench's folder: its database and the uploaded files "
+                                              "(default workbench-data; with --demo a new temporary folder)."),
+          allow_remote: bool = typer.Option(False, "--allow-remote", help="Allow listening on an address other computers can reach."),
+          demo: bool = typer.Option(False, "--demo", help="Start on a fresh folder holding the example 2024 year and a demo admin "
+                                    "(its password is printed).")) -> None:
     """The workbench: a local web app where the admin sets up the year, clerks upload ledgers and reviewers score the year."""
     from .web.commands import serve as run_server
-    raise typer.Exit(run_server(host, port, data, allow_remote))
+    raise typer.Exit(run_server(host, port, data, allow_remote, demo))
 
 
 user_app = typer.Typer(help="The workbench's user accounts.", no_args_is_help=True)
@@ -365,6 +418,31 @@ def user_add(name: str = typer.Argument(..., help="The user name to sign in with
     """Create a workbench account."""
     from .web.commands import add_user
     out.print(add_user(name, role, unit, password_stdin, data), markup=False, soft_wrap=True)
+
+
+@user_app.command("disable")
+def user_disable(name: str = typer.Argument(..., help="The account to disable: its sessions end, it can no longer sign in."),
+                 data: Path = typer.Option(Path("workbench-data"), "--data", help="The workbench's folder.")) -> None:
+    """Disable a workbench account (audited)."""
+    from .web.commands import change_user
+    out.print(change_user(name, "disable", data), markup=False, soft_wrap=True)
+
+
+@user_app.command("enable")
+def user_enable(name: str = typer.Argument(..., help="The disabled account to enable again."),
+                data: Path = typer.Option(Path("workbench-data"), "--data", help="The workbench's folder.")) -> None:
+    """Enable a disabled workbench account (audited)."""
+    from .web.commands import change_user
+    out.print(change_user(name, "enable", data), markup=False, soft_wrap=True)
+
+
+@user_app.command("passwd")
+def user_passwd(name: str = typer.Argument(..., help="The account whose password is reset; its sessions end."),
+                password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the new password from standard input."),
+                data: Path = typer.Option(Path("workbench-data"), "--data", help="The workbench's folder.")) -> None:
+    """Reset a workbench account's password (audited)."""
+    from .web.commands import change_user
+    out.print(change_user(name, "password", data, password_stdin), markup=False, soft_wrap=True)
 
 
 class CompareFormat(str, Enum):
@@ -410,7 +488,7 @@ def check_policy(policy: Path = typer.Argument(..., help="A policy file."),
     and that every number is a parameter that agrees with the method's wording."""
     from .coverage import documented_clauses
     from .policy import load_policy
-    from .policy.checks import check_documented, check_tiers, level
+    from .policy.checks import check_documented, check_tiers, level, problem_line
     from .policy.number_checks import check_numbers
     from .yamlio import load_document
     from .policy.compare import policy_changes
@@ -420,24 +498,25 @@ def check_policy(policy: Path = typer.Argument(..., help="A policy file."),
                   p=policy, id=compiled.id, c=len(compiled.policy.clauses), r=len(compiled.rules)), markup=False, soft_wrap=True)
     folder = features or (Path("features") if Path("features").is_dir() else None)
     found = check_tiers(compiled) + (check_documented(compiled, documented_clauses(folder)) if folder else [])
-    for f in found:
-        out.print(f"{policy}:{compiled.lines.get(f.clause, '')}: {f.clause} {f.message} ({f.kind})", markup=False, soft_wrap=True)
     numbers = check_numbers(compiled, getattr(compiled, "data", None) or load_document(policy)[0], str(policy))
-    for problem in numbers:
-        out.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+    problems = [(f.line, f.kind, f.message) for f in found] + [(p.line, p.code, p.message) for p in numbers]
+    text_lines = policy.read_text(encoding="utf-8", errors="replace").splitlines()
+    for line, code, message in sorted(problems, key=lambda p: p[0] if isinstance(p[0], int) else 0):
+        out.print(problem_line(policy, line if isinstance(line, int) else None, message, code, text_lines),
+                  markup=False, highlight=False, soft_wrap=True)
     if against:
         old = load_policy(against)
         changes = policy_changes(old, compiled)
         out.print(say("与 {o} 相比的修改:{n} 处", "changes against {o}: {n}", o=old.id, n=len(changes)), markup=False)
         for c in changes:
             out.print(f"  {c.clause} {c.rule or ''} {c.what}", markup=False)
-    codes = [f.kind for f in found] + [p.code for p in numbers]
+    codes = [code for _, code, _ in problems]
     errors = sum(level(code) == "error" for code in codes)
     warnings = len(codes) - errors
     if errors:  # the exit code follows the highest level found (yamllint)
-        raise EvaluatorError(say("{p} 有 {e} 处错误、{w} 处提示", "{p}: {e} error(s), {w} warning(s)", p=policy, e=errors, w=warnings))
+        raise EvaluatorError(say("{p} 有 {e} 处错误、{w} 处警告", "{p}: {e} error(s), {w} warning(s)", p=policy, e=errors, w=warnings))
     if warnings:
-        out.print(say("{w} 处提示(不影响使用,请核对)", "{w} warning(s), no errors", w=warnings))
+        out.print(say("{w} 处警告(不影响使用,请核对)", "{w} warning(s), no errors", w=warnings))
         return
     out.print(say("档次无空档、无重叠", "no tier gaps or overlaps") + (say(";每条条款都有场景", "; every clause has a scenario") if folder else "")
               + say(";每个数字都是参数,且与办法原文一致", "; every number is a parameter and agrees with the method's wording"))

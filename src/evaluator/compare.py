@@ -15,8 +15,10 @@ from decimal import Decimal
 from typing import Any
 
 from .evaluate import Evaluation
+from .policy.model import Policy
+from .scorecard import SCORE
 
-FIELDS = ("common_score", "annual_score", "daily_score", "total")
+TOTAL = "total"
 CONTINUING, ADDED, REMOVED = "continuing", "added", "removed"
 
 
@@ -51,7 +53,7 @@ class UnitChange:
     def delta(self) -> dict[str, Decimal] | None:
         if self.old is None or self.new is None:
             return None
-        return {k: self.new.scores[k] - self.old.scores[k] for k in FIELDS}
+        return {k: v - self.old.scores[k] for k, v in self.new.scores.items() if k in self.old.scores}
 
     @property
     def rank_change(self) -> int | None:
@@ -100,12 +102,24 @@ class Comparison:
         return [u for u in self.units if u.eligibility_changed]
 
     @property
+    def fields(self) -> tuple[str, ...]:
+        """The scores set side by side: each section's of the new year that the old year has too, and the total."""
+        old = set(score_fields(self.old.policy.policy))
+        return tuple(k for k in score_fields(self.new.policy.policy) if k in old)
+
+    @property
     def same_policy(self) -> bool:
         return self.old.policy.id == self.new.policy.id and self.old.policy.sha256 == self.new.policy.sha256
 
 
+def score_fields(policy: Policy) -> tuple[str, ...]:
+    """The JSON result's keys of a policy's section scores ({id}_score), in its order, and the total."""
+    return (*(f"{sid}_{SCORE}" for sid in policy.sections), TOTAL)
+
+
 def _sides(ev: Evaluation) -> dict[str, Side]:
-    return {s.unit: Side(s.name, s.staff, s.rank, s.eligible, {k: getattr(s, k) for k in FIELDS})
+    return {s.unit: Side(s.name, s.staff, s.rank, s.eligible,
+                         {**{p.score_key: p.score for p in s.sections}, TOTAL: s.total})
             for s in ev.scorecard.units}
 
 

@@ -5,36 +5,38 @@ In the policy a condition is a mapping of field -> test:
     when:
       stage: second_reading                 # equals
       matter: {one_of: [general]}
-      participants: {at_least: 60}          # 以上: includes the number (R1)
-      characters: {more_than: 1000, less_than: 2500}
+      participants: {at_least: $large_participants}   # 以上: includes the number (R1)
+      characters: {more_than: $short_limit, less_than: $long_from}
       any:                                  # at least one of these holds
-        - participants: {less_than: 60}
-        - days: {less_than: 5}
+        - participants: {less_than: $large_participants}
+        - days: {less_than: $large_days}
 
 The operator names follow the method's words under R1: 以上 = at_least (>=),
 以内/以下 = at_most (<=), 超过 = more_than (>), 不足/不满 = less_than (<).
-One parsed `Condition` compiles to durable-rules JSON for the engine, and can also be
-evaluated in Python to say which test failed and by how much (why-not).
+One parsed `Condition` compiles to durable-rules JSON for the engine, can also be
+evaluated in Python to say which test failed and by how much (why-not), and is put into
+words by policy/render.py (the one Chinese rendering of a condition).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dataclass_field
 from decimal import Decimal
 from typing import Any, Callable, Mapping
 
 from .facts import FieldSpec
+from .i18n import say
 
-# op -> (durable-rules operator, Python test, Chinese wording under R1)
-OPERATORS: dict[str, tuple[str, Callable[[Any, Any], bool], str]] = {
-    "equals": ("", lambda a, b: a == b, "为"),
-    "not": ("$neq", lambda a, b: a != b, "不为"),
-    "at_least": ("$gte", lambda a, b: a >= b, "达到(以上,含本数)"),
-    "at_most": ("$lte", lambda a, b: a <= b, "不超过(以内,含本数)"),
-    "more_than": ("$gt", lambda a, b: a > b, "超过(不含本数)"),
-    "less_than": ("$lt", lambda a, b: a < b, "不足(不含本数)"),
-    "one_of": ("", lambda a, b: a in b, "属于"),
-    "not_one_of": ("", lambda a, b: a not in b, "不属于"),
-    "present": ("", lambda a, b: (a is not None) == b, "已填写"),
+# op -> (durable-rules operator, Python test); how each reads is policy/render.py's
+OPERATORS: dict[str, tuple[str, Callable[[Any, Any], bool]]] = {
+    "equals": ("", lambda a, b: a == b),
+    "not": ("$neq", lambda a, b: a != b),
+    "at_least": ("$gte", lambda a, b: a >= b),
+    "at_most": ("$lte", lambda a, b: a <= b),
+    "more_than": ("$gt", lambda a, b: a > b),
+    "less_than": ("$lt", lambda a, b: a < b),
+    "one_of": ("", lambda a, b: a in b),
+    "not_one_of": ("", lambda a, b: a not in b),
+    "present": ("", lambda a, b: (a is not None) == b),
 }
 NUMERIC_OPS = {"at_least", "at_most", "more_than", "less_than"}
 
@@ -44,6 +46,8 @@ class Test:
     field: str
     op: str
     value: Any            # Decimal, bool, str, or a tuple of them for one_of
+    # the unit of the parameter the value came from (人, 天, 字), for the words; not part of the test
+    unit: str = dataclass_field(default="", compare=False)
 
     def holds(self, actual: Any) -> bool:
         if self.op != "present" and actual is None:
@@ -52,10 +56,6 @@ class Test:
             return OPERATORS[self.op][1](actual, self.value)
         except TypeError:
             return False
-
-    def describe(self) -> str:
-        shown = "、".join(map(_show, self.value)) if isinstance(self.value, tuple) else _show(self.value)
-        return f"{self.field} {OPERATORS[self.op][2]} {shown}"
 
 
 @dataclass(frozen=True)
@@ -122,31 +122,27 @@ def _or(terms: list[dict]) -> dict:
     return terms[0] if len(terms) == 1 else {"$or": terms}
 
 
-def _show(value: Any) -> str:
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    return str(value)
-
-
 class ConditionParser:
-    """Parses `when:` mappings for one fact type, reporting problems through `report`."""
+    """Parses `when:` mappings for one fact type, reporting problems through `report`.
+
+    `params` are the clause's parameter values (`$name` in a test), `units` their units of
+    measure, kept on the test so that its words say 60 人 and not 60."""
 
     def __init__(self, fields: Mapping[str, FieldSpec], params: Mapping[str, Decimal],
-                 report: Callable[[str], None]):
+                 report: Callable[[str], None], units: Mapping[str, str] | None = None):
         self.fields, self.params, self.report = fields, params, report
+        self.units = units or {}
 
     def parse(self, raw: Any) -> Condition:
         if not isinstance(raw, dict):
-            self.report(f"a condition is a mapping of field: test, got {raw!r}")
+            self.report(say("条件应是“字段: 检验”的映射,而不是 {r}", "a condition is a mapping of field: test, got {r}", r=repr(raw)))
             return Condition()
         tests: list[Test] = []
         any_of: tuple[Condition, ...] = ()
         for name, spec in raw.items():
             if name == "any":
                 if not isinstance(spec, list) or len(spec) < 2:
-                    self.report("'any' takes a list of at least two conditions")
+                    self.report(say("any 后面应是至少两个条件的列表", "'any' takes a list of at least two conditions"))
                     continue
                 any_of = tuple(self.parse(alt) for alt in spec)
                 continue
@@ -157,56 +153,59 @@ class ConditionParser:
         from .errors import allowed, did_you_mean
         field = self.fields.get(name)
         if field is None:
-            self.report(f"unknown field '{name}'{did_you_mean(name, self.fields)} (fields of this fact: "
-                        f"{allowed(self.fields)})")
+            self.report(say("没有字段“{n}”{d}(这类事实的字段:{a})", "unknown field '{n}'{d} (fields of this fact: {a})",
+                            n=name, d=did_you_mean(name, self.fields), a=allowed(self.fields)))
             return []
         if field.kind == "list":
-            self.report(f"'{name}' is a list; count its items with per: {{size_of: {name}}} instead")
+            self.report(say("“{n}”是列表;要数它的项数,请写 per: {{size_of: {n}}}",
+                            "'{n}' is a list; count its items with per: {{size_of: {n}}} instead", n=name))
             return []
         pairs = spec.items() if isinstance(spec, dict) else [("equals", spec)]
         tests = []
         for op, value in pairs:
             if op not in OPERATORS:
-                self.report(f"unknown test '{op}' on '{name}'{did_you_mean(op, OPERATORS)} (allowed: {allowed(OPERATORS)})")
+                self.report(say("“{n}”上没有检验“{o}”{d}(可写:{a})", "unknown test '{o}' on '{n}'{d} (allowed: {a})",
+                                o=op, n=name, d=did_you_mean(op, OPERATORS), a=allowed(OPERATORS)))
                 continue
+            unit = self.units.get(value[1:], "") if isinstance(value, str) and value.startswith("$") else ""
             value = self._value(name, field, op, value)
             if value is not None:
-                tests.append(Test(name, op, value))
+                tests.append(Test(name, op, value, unit))
         return tests
 
     def _value(self, name: str, field: FieldSpec, op: str, value: Any) -> Any:
         from .errors import allowed, did_you_mean
         if op == "present":
             if not isinstance(value, bool):
-                self.report(f"present on '{name}' takes true or false")
+                self.report(say("“{n}”的 present 应写 true 或 false", "present on '{n}' takes true or false", n=name))
                 return None
             return value
         if op in ("one_of", "not_one_of"):
             if not isinstance(value, list) or not value:
-                self.report(f"{op} on '{name}' takes a non-empty list")
+                self.report(say("“{n}”的 {o} 应是非空列表", "{o} on '{n}' takes a non-empty list", o=op, n=name))
                 return None
             values = [self._value(name, field, "equals", v) for v in value]
             return None if None in values else tuple(values)
         if isinstance(value, str) and value.startswith("$"):
             if value[1:] not in self.params:
-                self.report(f"unknown parameter '{value}'{did_you_mean(value[1:], self.params)}")
+                self.report(say("没有参数“{v}”{d}", "unknown parameter '{v}'{d}", v=value, d=did_you_mean(value[1:], self.params)))
                 return None
             value = self.params[value[1:]]
         if field.kind == "number" or op in NUMERIC_OPS:
             if field.kind != "number":
-                self.report(f"'{name}' is not a number, so it cannot be compared with {op}")
+                self.report(say("“{n}”不是数字,不能用 {o} 比较", "'{n}' is not a number, so it cannot be compared with {o}", n=name, o=op))
                 return None
             if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-                self.report(f"'{name}' is a number; {value!r} is not")
+                self.report(say("“{n}”是数字,{v} 不是", "'{n}' is a number; {v} is not", n=name, v=repr(value)))
                 return None
             return Decimal(value)
         if field.kind == "bool":
             if not isinstance(value, bool):
-                self.report(f"'{name}' is true or false; {value!r} is not")
+                self.report(say("“{n}”只能是 true 或 false,{v} 不是", "'{n}' is true or false; {v} is not", n=name, v=repr(value)))
                 return None
             return value
         if field.kind == "enum" and value not in field.values:
-            self.report(f"'{value}' is not a value of '{name}'{did_you_mean(value, field.values)} "
-                        f"(allowed: {allowed(field.values)})")
+            self.report(say("“{v}”不是“{n}”的取值{d}(可写:{a})", "'{v}' is not a value of '{n}'{d} (allowed: {a})",
+                            v=value, n=name, d=did_you_mean(value, field.values), a=allowed(field.values)))
             return None
         return value

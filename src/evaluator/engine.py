@@ -29,6 +29,7 @@ import durable_rules_engine as _dre
 from .conditions import engine_value
 from .derive import DerivedFact
 from .errors import EngineError
+from .nearmiss import has_threshold, lowered
 from .policy.load import CompiledPolicy, CompiledRule
 
 _PRIMARY = "m"
@@ -38,14 +39,17 @@ _names = itertools.count(1)
 @dataclass(frozen=True)
 class Match:
     """A rule matched each of `facts` (facts alike in every field the rules read, asserted as
-    one engine fact), and for a join, `joined`: name -> the facts they were seen with."""
+    one engine fact), and for a join, `joined`: name -> the facts they were seen with.
+    `near`: it was the rule with its thresholds lowered (nearmiss.py) that matched."""
     rule: CompiledRule
     facts: tuple[Any, ...]
     joined: tuple[tuple[str, tuple[Any, ...]], ...] = ()
+    near: bool = False
 
 
 def ruleset_definition(policy: CompiledPolicy) -> dict:
-    """The durable-rules JSON of a policy: one engine rule per policy rule."""
+    """The durable-rules JSON of a policy: one engine rule per policy rule, and one more for each
+    rule with a threshold to be reached, lowered to find near misses in the same pass."""
     rules = {}
     for r in policy.rules:
         terms = []
@@ -54,11 +58,18 @@ def ruleset_definition(policy: CompiledPolicy) -> dict:
         same = [{f: {f"j{i}": f}} for i, j in enumerate(r.joins) for f in j.same]
         terms.append({_PRIMARY: _and([{"type": r.rule.fact}, *r.condition.to_engine(), *same])})
         rules[_action_name(r)] = {"all": terms}
+        if _near_rule(r):
+            rules[_action_name(r, near=True)] = {"all": [{_PRIMARY: _and([{"type": r.rule.fact},
+                                                                           *lowered(r.condition).to_engine()])}]}
     return rules
 
 
-def _action_name(rule: CompiledRule) -> str:
-    return f"r{rule.order}"
+def _near_rule(rule: CompiledRule) -> bool:
+    return not rule.joins and not rule.rule.silent and has_threshold(rule.condition)
+
+
+def _action_name(rule: CompiledRule, near: bool = False) -> str:
+    return f"{'n' if near else 'r'}{rule.order}"
 
 
 def _and(terms: list[dict]) -> dict:
@@ -71,6 +82,7 @@ class RuleEngine:
     def __init__(self, policy: CompiledPolicy):
         self.policy = policy
         self._rules = {_action_name(r): r for r in policy.rules}
+        self._near = {_action_name(r, near=True): r for r in policy.rules if _near_rule(r)}
         self._fields = policy.engine_fields
         definition = json.dumps(ruleset_definition(policy), ensure_ascii=False)
         try:
@@ -164,7 +176,7 @@ class RuleEngine:
     def _describe(self, message: str) -> str:
         try:
             frames = json.loads(message)
-            return "; ".join(f"rule {self._rules[a].key} on engine facts "
+            return "; ".join(f"rule {(self._rules.get(a) or self._near[a]).key} on engine facts "
                              f"{', '.join(str(f.get('id')) for f in fs.values())}" for a, fs in frames.items())
         except Exception:  # the message itself is what failed: show it as it came
             return message[:200]
@@ -178,8 +190,11 @@ class RuleEngine:
             if key in fired:
                 continue
             fired.add(key)
-            rule = self._rules[action]
             primary = members[frames[_PRIMARY]["id"]]
+            if action in self._near:   # not a decision: a fact it matches is decided by the real rules
+                matches.append(Match(self._near[action], primary, near=True))
+                continue
+            rule = self._rules[action]
             joined = tuple((j.name, members[frames[f"j{i}"]["id"]]) for i, j in enumerate(rule.joins))
             matches.append(Match(rule, primary, joined))
             seen.update(f.id for f in primary)

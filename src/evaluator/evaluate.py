@@ -7,13 +7,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .completeness import run_checks
+from .decisions import DecisionLog, decide
 from .derive import DerivedFact, derive
 from .engine import RuleEngine
 from .errors import EngineError
 from .factset import FactSet
-from .findings import Finding, make_findings
+from .findings import Finding
 from .policy.load import CompiledPolicy
 from .scorecard import Scorecard, build_scorecard
+from .timing import laps
 
 
 @dataclass
@@ -21,11 +23,12 @@ class Evaluation:
     factset: FactSet
     policy: CompiledPolicy
     derived: list[DerivedFact]
-    findings: list[Finding]
+    findings: list[Finding]                       # the decisions that move points: decisions.findings
     scorecard: Scorecard
     notices: list = field(default_factory=list)   # warnings: valid but probably a mistake
     review: Any = None                            # review.ReviewEffect: what the working group's review changed
     stage: Any = None                             # stages.Stage: 初评, 审查 or 审定 (with its decision), see stages.py
+    decisions: DecisionLog | None = None          # every decision, once (decisions.py): the views read it
 
     @property
     def stage_name(self) -> str:
@@ -57,20 +60,27 @@ def evaluate(factset: FactSet, policy: CompiledPolicy, *, as_of: dt.date | None 
 
     `as_of` makes it a mid-year run (半年集中督查): only records dated on or before that day
     are scored (undated ones too), and the checks say which records were left out."""
+    lap = laps()  # the benchmark's stage times (timing.py); nothing when no one records
     notices = [*factset.notices, *run_checks(factset, policy, as_of)]
+    lap("checks")
     if as_of is not None:
         factset = factset.up_to(as_of)
     derived, consumed = derive(policy.derivations, factset.facts)
     by_unit: dict[str, list[Any]] = defaultdict(list)
     for fact in (*(f for f in factset.facts if f.id not in consumed), *derived):
         by_unit[fact.unit].append(fact)
+    lap("engine")
     with RuleEngine(policy) as engine:
+        lap("compile")
         matches, seen = engine.run(by_unit)
     _check_conservation(factset, derived, consumed, seen, policy.id)
+    lap("engine")
     names = {u.id: u.name for u in factset.units.values()}
-    findings = make_findings(policy, matches, names)
-    return Evaluation(factset, policy, derived, findings, build_scorecard(policy, factset.units.values(), findings),
-                      notices)
+    log = decide(policy, matches, names, derived, (factset.facts, derived))
+    findings = log.findings
+    scorecard = build_scorecard(policy, factset.units.values(), findings)
+    lap("score")
+    return Evaluation(factset, policy, derived, findings, scorecard, notices, decisions=log)
 
 
 def _check_conservation(factset: FactSet, derived: list[DerivedFact], consumed: set[str], seen: set[str],

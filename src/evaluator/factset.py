@@ -20,6 +20,7 @@ from pydantic import TypeAdapter, ValidationError
 from .errors import Cell, FactSetError, Notice, Problem, allowed, did_you_mean
 from .facts import FACT_TYPES, AnyFact, Fact, Record, Unit, as_records, fields_of
 from .i18n import current, quoted, say
+from .timing import stage
 from .vocabulary import UnitNames, Vocabulary
 from .yamlio import json_fact_lines, parse_text, read_text
 
@@ -68,10 +69,14 @@ def load_factset(path: str | Path, vocabulary: Vocabulary | None = None) -> Fact
     Words in the office's Chinese are read with `vocabulary`; by default, that of the
     policy the fact set's year (or its `policy`) picks."""
     path = Path(path)
-    data, problems, notices = read_factset_document(path)
+    with stage("parse"):
+        data, problems, notices = read_factset_document(path)
     if data is None:
         raise FactSetError(problems or [Problem(str(path), None, say("文件中没有事实集", "the file holds no fact set"), "empty")])
-    factset = check_factset(data, str(path), problems, _digest(path), consume=True, vocabulary=vocabulary)
+    with stage("parse"):  # reading the file again for its digest is reading, not checking
+        sha256 = _digest(path)
+    with stage("validate"):
+        factset = check_factset(data, str(path), problems, sha256, consume=True, vocabulary=vocabulary)
     factset.notices[:0] = notices
     return factset
 

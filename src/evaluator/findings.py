@@ -1,77 +1,83 @@
-"""From the engine's matches to findings: who gets how many points, and why.
+"""A decision of one rule about one fact, for one unit: what it gives and how it reads.
 
-A finding is one rule's decision about one fact (or derived fact) for one unit:
-its clause, rule, exact points (rate x quantity), the ids of its evidence facts and
-an explanation in Chinese with the arithmetic. Everything here is driven by the
-compiled policy: the rate, what it multiplies, who is credited, what is overridden.
+A `Decision` (decisions.py builds the log of them) carries its clause, rule, exact points
+(rate x quantity), the ids of its evidence records, and renders its explanation in Chinese
+with the arithmetic when first read. A *finding* is a decision that moves points (kind
+`awarded`): the reports and the JSON list findings. Everything here is driven by the
+compiled policy: the rate, what it multiplies, who is credited.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any, Iterable, Mapping
 
+from .conditions import Test
 from .derive import DerivedFact, field_values
-from .engine import Match
 from .numbers import ZERO, plain, signed
 from .policy.load import CompiledPolicy, CompiledRule, template_names
 
 
-@dataclass(slots=True)  # not frozen: a frozen __init__ costs a second per million findings
-class Finding:
-    unit: str
+class RenderContext:
+    """What rendering an explanation needs: shared by every decision of one log."""
+    __slots__ = ("policy", "names")
+
+    def __init__(self, policy: CompiledPolicy, names: Mapping[str, str]):
+        self.policy, self.names = policy, names
+
+
+@dataclass(slots=True, eq=False)
+class Decision:
+    kind: str
+    unit: str                           # the unit the decision is for (the credited unit)
     clause: str
-    rule: str
+    rule: str                           # the rule's id ('' for an exclusion, which a derivation made)
     points: Decimal
-    evidence: tuple[str, ...]
-    explanation: str
+    evidence: tuple[str, ...]           # the input records it rests on
     section: str
     rate: Decimal
     quantity: Decimal
     disqualifies: bool = False
-    source_unit: str | None = None     # the fact's own unit, when another unit is credited
-    derived_from: str | None = None    # the derived fact this finding reads, if any
+    source_unit: str | None = None      # the fact's own unit, when another unit is credited
+    derived_from: str | None = None     # the derived fact it reads (or, excluded, that left it out)
+    compiled: CompiledRule | None = None
+    fact: Any = None
+    joined: tuple = ()
+    by: CompiledRule | None = None      # withheld: the rule that replaced this award (R7)
+    missed: tuple[Test, ...] = ()       # near miss: the tests the fact missed
+    _context: RenderContext | None = None
+    _text: str | None = None
 
     @property
     def id(self) -> str:
         """Stable across runs of the same inputs."""
         return f"{self.unit}/{self.clause}/{self.rule}/{self.evidence[0] if self.evidence else '-'}"
 
+    @property
+    def explanation(self) -> str:
+        """The rule's explanation with the fact's values and the arithmetic, rendered once, when first read."""
+        if self._text is None:
+            self._text = self._render()
+        return self._text
 
-def make_findings(policy: CompiledPolicy, matches: Iterable[Match], unit_names: Mapping[str, str]) -> list[Finding]:
-    decisions = list(_decisions(matches))
-    overridden = {(rule.clause.id, rule.rule.replaces, fact.id)
-                  for rule, fact, _ in decisions if rule.rule.replaces}
-    findings: list[Finding] = []
-    for rule, fact, joined in decisions:
-        if rule.rule.silent or (overridden and (rule.clause.id, rule.id, fact.id) in overridden):
-            continue
-        findings.extend(_findings_of(policy, rule, fact, joined, unit_names))
-    return sort_findings(policy, findings)
+    def _render(self) -> str:
+        if self.compiled is None or self._context is None:
+            return ""
+        c = self._context
+        return explain(c.policy, self.compiled, self.fact, self.joined, self.quantity,
+                       self.compiled.rate * self.quantity, self.unit, c.names)
+
+    @property
+    def fact_id(self) -> str:
+        """The input record a decision is about (a derived fact's first record)."""
+        return self.evidence[0] if self.evidence else (self.fact.id if self.fact is not None else "")
 
 
-def sort_findings(policy: CompiledPolicy, findings: Iterable[Finding]) -> list[Finding]:
-    order = {r.id: r.order for r in policy.rules}
-    clauses = policy.clause_order
-    return sorted(findings, key=lambda f: (f.unit, clauses[f.clause], order[f.rule], f.evidence))
-
-
-def _decisions(matches: Iterable[Match]):
-    """(rule, fact, joined) once per rule and fact. A rule without joins fires once per
-    engine fact; a join can fire for one fact with several partners, merged here."""
-    joins: dict[tuple, tuple[CompiledRule, Any, dict[str, dict[str, Any]]]] = {}
-    for m in matches:
-        if not m.joined:
-            for fact in m.facts:
-                yield m.rule, fact, ()
-            continue
-        for fact in m.facts:
-            _, _, partners = joins.setdefault((m.rule.key, fact.id), (m.rule, fact, {}))
-            for name, facts in m.joined:
-                partners.setdefault(name, {}).update((f.id, f) for f in facts)
-    for rule, fact, partners in joins.values():
-        yield rule, fact, tuple((n, tuple(sorted(fs.values(), key=lambda f: f.id))) for n, fs in sorted(partners.items()))
+# A finding is a decision that moves points (or that the scorecard reads): the name the
+# reports, the JSON and the method's own text use.
+Finding = Decision
 
 
 def quantity_of(rule: CompiledRule, fact: Any) -> Decimal:
@@ -97,23 +103,6 @@ def credited_units(rule: CompiledRule, fact: Any) -> list[str]:
     return [value] if value else []
 
 
-def _findings_of(policy: CompiledPolicy, rule: CompiledRule, fact: Any, joined: tuple,
-                 unit_names: Mapping[str, str]) -> list[Finding]:
-    quantity = quantity_of(rule, fact)
-    if rule.rate != 0 and quantity == 0:
-        return []  # nothing to give or take (no errors, no missing steps)
-    points = rule.rate * quantity
-    evidence = fact.evidence if isinstance(fact, DerivedFact) else (fact.id,)
-    for _, facts in joined:
-        evidence += tuple(f.id for f in facts)
-    derived_from = fact.id if isinstance(fact, DerivedFact) else None
-    return [Finding(unit, rule.clause.id, rule.id, points, evidence,
-                    explain(policy, rule, fact, joined, quantity, points, unit, unit_names),
-                    rule.clause.section, rule.rate, quantity, rule.rule.disqualifies,
-                    fact.unit if unit != fact.unit else None, derived_from)
-            for unit in credited_units(rule, fact)]
-
-
 class _Context(dict):
     """Template values; a field the fact does not have renders as empty, never a KeyError."""
 
@@ -125,19 +114,37 @@ def explain(policy: CompiledPolicy, rule: CompiledRule, fact: Any, joined: tuple
             points: Decimal, credited: str, unit_names: Mapping[str, str]) -> str:
     """The rule's explanation for one fact. Its clause's `{parameter}`s were filled in when the
     policy was compiled (policy/wording.py); what is left are the fact's values and the arithmetic."""
-    used = template_names(rule.rule.explain)
-    context = _Context(_labelled(policy, fact, used))
-    for name in used & _CONSTANTS.keys():
-        context[name] = _CONSTANTS[name](rule, fact, quantity, points, credited, unit_names)
-    if isinstance(fact, DerivedFact):
-        if "breakdown" in used:
+    fields, constants, derived = _plan(rule.rule.explain)
+    values = field_values(fact)
+    context = _Context()
+    for name in fields:
+        value = values.get(name)
+        if value is not None:
+            context[name] = _shown(policy, fact.type, name, value)
+    for name, value_of in constants:
+        context[name] = value_of(rule, fact, quantity, points, credited, unit_names)
+    if derived and isinstance(fact, DerivedFact):
+        if "breakdown" in derived:
             context["breakdown"] = _parts(policy, fact, fact.breakdown)
-        if "not_counted" in used:
+        if "not_counted" in derived:
             context["not_counted"] = _parts(policy, fact, fact.not_counted_breakdown)
     for name, facts in joined:
         context[name] = SimpleNamespace(id="、".join(f.id for f in facts),
-                                        **{k: v for k, v in _labelled(policy, facts[0], None).items() if k != "id"})
+                                        **{k: v for k, v in _labelled(policy, facts[0]).items() if k != "id"})
     return rule.rule.explain.format_map(context).strip()
+
+
+_DERIVED_NAMES = frozenset({"breakdown", "not_counted"})
+
+
+@lru_cache(maxsize=None)
+def _plan(template: str) -> tuple[tuple[str, ...], tuple[tuple[str, Any], ...], frozenset[str]]:
+    """What a template names, sorted once per template rather than once per fact it explains:
+    the fact's fields, the values computed for it (_CONSTANTS, which win over a field of the
+    same name), and a derived fact's breakdowns."""
+    used = template_names(template)
+    constants = tuple((name, _CONSTANTS[name]) for name in sorted(used & _CONSTANTS.keys()))
+    return tuple(sorted(used - _CONSTANTS.keys() - _DERIVED_NAMES)), constants, used & _DERIVED_NAMES
 
 
 # Values an explanation can name beside the fact's fields (policy/load.py EXPLAIN_NAMES).
@@ -155,21 +162,21 @@ _CONSTANTS = {
 }
 
 
-def _labelled(policy: CompiledPolicy, fact: Any, used: frozenset[str] | None) -> dict[str, Any]:
-    """The fact's fields as an explanation shows them; only those the template uses."""
-    values = field_values(fact)
-    out = {}
-    for name in values if used is None else used & values.keys():
-        value = values[name]
-        if isinstance(value, bool):
-            out[name] = "是" if value else "否"
-        elif isinstance(value, Decimal):
-            out[name] = plain(value)
-        elif isinstance(value, (str, list, tuple)):
-            out[name] = policy.label(fact.type, name, value)
-        elif value is not None:
-            out[name] = value
-    return out
+def _labelled(policy: CompiledPolicy, fact: Any) -> dict[str, Any]:
+    """All the fact's fields as an explanation shows them (a joined partner's, `{first_reading.date}`)."""
+    return {name: _shown(policy, fact.type, name, value) for name, value in field_values(fact).items()
+            if value is not None}
+
+
+def _shown(policy: CompiledPolicy, fact_type: str, name: str, value: Any) -> Any:
+    """A field's value as an explanation shows it: 是/否, a plain number, the office's label."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, Decimal):
+        return plain(value)
+    if isinstance(value, (str, list, tuple)):
+        return policy.label(fact_type, name, value)
+    return value
 
 
 def _parts(policy: CompiledPolicy, fact: DerivedFact, parts: Iterable[tuple[str, Decimal]]) -> str:

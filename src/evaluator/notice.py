@@ -51,8 +51,17 @@ TITLE_LINE = Pt(36)
 TABLE_LINE = Pt(20)
 TYPE_AREA_CHARS = 27  # 156 mm / 16 pt: body characters a line holds
 
-# Column widths of the ranking table, in mm: they add up to the 156 mm type area.
-COLUMNS = (14, 60, 21, 21, 21, 19)
+# Column widths of the ranking table, in mm: they add up to the 156 mm type area. The rank and
+# the total are fixed; each section's score gets a score's width while the unit's name keeps
+# room for a long name, and beyond that the sections share what is left.
+TYPE_AREA_MM, RANK_MM, TOTAL_MM, SCORE_MM, NAME_MIN_MM = 156, 14, 19, 21, 30
+
+
+def column_widths(sections: int) -> tuple[float, ...]:
+    """(rank, name, one per section, total) in mm, adding up to the type area."""
+    room = TYPE_AREA_MM - RANK_MM - TOTAL_MM
+    score = min(SCORE_MM, (room - NAME_MIN_MM) / max(sections, 1))
+    return (RANK_MM, room - score * sections, *([score] * sections), TOTAL_MM)
 
 _CJK = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
 # ASCII punctuation -> its full-width form (written as escapes: the two look alike in source)
@@ -371,15 +380,15 @@ def _borders(table) -> None:
     _put(tblPr, borders)
 
 
-def _fixed_widths(table) -> None:
+def _fixed_widths(table, widths: tuple[float, ...]) -> None:
     layout = OxmlElement("w:tblLayout")
     layout.set(qn("w:type"), "fixed")
     _put(table._tbl.tblPr, layout)
     width = OxmlElement("w:tblW")
-    width.set(qn("w:w"), str(int(Mm(sum(COLUMNS)).twips)))
+    width.set(qn("w:w"), str(int(Mm(sum(widths)).twips)))
     width.set(qn("w:type"), "dxa")
     _put(table._tbl.tblPr, width)
-    for column, mm in zip(table.columns, COLUMNS):
+    for column, mm in zip(table.columns, widths):
         column.width = Mm(mm)
         for cell in column.cells:
             cell.width = Mm(mm)
@@ -400,22 +409,22 @@ def _cell(cell, text: str, *, font: str = BODY_FONT, align=WD_PARAGRAPH_ALIGNMEN
 
 
 def _ranking_table(doc, ev: "Evaluation") -> None:
-    sections = ev.policy.policy.sections
-    header = ["名次", "机构", *(zh(sections[k].title) for k in ("common", "annual", "daily")), "总分"]
+    parts = list(ev.policy.policy.sections.values())   # the policy's sections, in its order
+    widths = column_widths(len(parts))
+    header = ["名次", "机构", *(zh(section.title) for section in parts), "总分"]
     table = doc.add_table(rows=1, cols=len(header))
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     _borders(table)
-    _fixed_widths(table)
+    _fixed_widths(table, widths)
     _row_flags(table.rows[0], header=True)
     for cell, text in zip(table.rows[0].cells, header):
         _cell(cell, text, font=HEADING_FONT)
     for s in ev.scorecard.units:
         row = table.add_row()
         _row_flags(row, header=False)
-        values = [str(s.rank), s.name, two_places(s.common_score), two_places(s.annual_score),
-                  two_places(s.daily_score), two_places(s.total)]
+        values = [str(s.rank), s.name, *(two_places(part.score) for part in s.sections), two_places(s.total)]
         for i, (cell, text) in enumerate(zip(row.cells, values)):
-            cell.width = Mm(COLUMNS[i])
+            cell.width = Mm(widths[i])
             _cell(cell, text, align=WD_PARAGRAPH_ALIGNMENT.LEFT if i == 1 else WD_PARAGRAPH_ALIGNMENT.CENTER)
 
 

@@ -6,6 +6,8 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO, Callable
 
+from .timing import stage
+
 
 def _umask() -> int:
     mask = os.umask(0)
@@ -18,7 +20,11 @@ def write_atomically(path: str | Path, content: bytes | str | Callable[[BinaryIO
 
     `content` is the bytes (or text) of the file, or a function that writes them to a
     binary file, for reports too large to hold in memory whole."""
-    path = Path(path)
+    with stage("write"):
+        _write_atomically(Path(path), content)
+
+
+def _write_atomically(path: Path, content: bytes | str | Callable[[BinaryIO], None]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is as readable as any file the user writes

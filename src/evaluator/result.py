@@ -22,10 +22,7 @@ def to_dict(ev: Evaluation, *, with_findings: bool = True) -> dict[str, Any]:
                   **({"decision": ev.stage.decision, "date": ev.stage.date.isoformat()} if ev.stage else {})},
         "units": [
             {"unit": s.unit, "name": s.name, "staff": s.staff,
-             "common_deductions": s.common_deductions, "common_score": s.common_score,
-             "annual_missed": s.annual_missed, "annual_deductions": s.annual_deductions,
-             "annual_score": s.annual_score,
-             "daily_points": s.daily_points, "daily_score": s.daily_score,
+             **s.fields(),          # per section, in the policy's order: {id}_{count}, raw points, {id}_score
              "total": s.total, "rank": s.rank, "eligible": s.eligible,
              "ineligible_because": s.ineligible_clauses,       # the disqualifying clauses' ids (facts.md)
              "ineligible_reasons": s.ineligible_because}       # the same reasons as sentences

@@ -267,10 +267,17 @@ class _Checker:
             _FACT.validate_python(fields)
             return True
         except ValidationError as exc:
+            fact_type = fields.get("type") if fields.get("type") in self.vocabulary.types else None
             for err in exc.errors():
                 names = [p for p in err["loc"][1:] if isinstance(p, str)]
+                name = names[0] if names else ""
+                shown = self.vocabulary.field_label(fact_type, name) if fact_type and name else name   # the office's words
+                words = self.vocabulary.types[fact_type].fields.get(name) if fact_type and name else None
+                listed = words is not None and err["type"] == "literal_error"
                 self.report(_line(raw, where), say("调整后的事实不成立:{f} {m}", "the adjusted fact is not valid: {f} {m}",
-                                                   f=names[0] if names else "", m=_plain(err)), "invalid-value", item, names[0] if names else where)
+                                                   f=shown, m=say("不是可选值(可选:{labels})", "is not allowed (allowed: {codes})",
+                                                                  labels="、".join(words.choices), codes=", ".join(words.spec.values))
+                                                   if listed else _plain(err)), "invalid-value", item, name or where)
             return False
 
     def appeal(self, raw: Any, seen: set[str], adjustments: set[str]) -> Appeal | None:

@@ -44,7 +44,7 @@ import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from ..errors import Cell, FactSetError, Notice, Problem
 from ..facts import Record
@@ -110,9 +110,10 @@ class _Entry:
     asks: Notice | None = None          # a coordinator's record: the owning unit is asked to confirm it, if kept
 
 
-def merge_submissions(submissions: list[Path], roster: Path) -> Merged:
+def merge_submissions(submissions: list[Path], roster: Path, progress: Callable[[int, int], None] | None = None) -> Merged:
     """The units' submissions merged into one fact set under the roster's year, policy and units,
-    or `FactSetError` listing every problem of every file."""
+    or `FactSetError` listing every problem of every file. `progress(n, N)` is told after each
+    file is read (the workbench shows it during a long run)."""
     from ..policy.registry import choose_policy
     roster = Path(roster)
     paths = [Path(p) for p in submissions]
@@ -142,6 +143,8 @@ def merge_submissions(submissions: list[Path], roster: Path) -> Merged:
         subs.append(sub)
         reading = _Read(path, sub, office, policy, vocabulary, roster_units, names, problems, notices)
         entries += reading.run(index)
+        if progress is not None:
+            progress(position, len(paths))
     kept, pairs = _counted_once(entries, subs, vocabulary, notices)
     notices += [e.asks for e in kept if e.asks is not None]
     problems += _duties_held_twice(kept, subs)

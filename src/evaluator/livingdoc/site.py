@@ -21,12 +21,13 @@ import jinja2
 from markupsafe import Markup, escape
 
 from .. import __version__
-from ..conditions import OPERATORS
 from ..errors import UsageError
+from ..i18n import language
 from ..numbers import plain, signed
 from ..output import write_atomically
 from ..policy import CompiledPolicy
 from ..policy.model import Clause, Rule
+from ..policy.render import condition_text
 
 OTHER_PAGE = "other.html"
 from .features import STATUS_LABELS, Feature, Scenario, read_features
@@ -115,10 +116,11 @@ class SectionView:
 
 
 def _number(value: Any, parameters: dict[str, Any], show=plain) -> str:
-    """A number of a rule as written: a literal, or a `$parameter` with its value."""
+    """A number of a rule as written: a literal, or a `$parameter` with its value and its title
+    (+5(大型研修加分)): the site's readers know a parameter by its name, not its id."""
     if isinstance(value, str) and value.startswith("$"):
         p = parameters.get(value[1:])
-        return f"{show(p.value)}(参数 {value[1:]})" if p is not None else value
+        return f"{show(p.value)}({p.title})" if p is not None else value
     return show(Decimal(value)) if isinstance(value, (Decimal, int, float)) else str(value)
 
 
@@ -131,32 +133,6 @@ def _type(policy: CompiledPolicy, fact: str) -> str:
     if fact in policy.policy.labels.types:
         return policy.policy.labels.types[fact]
     return next((d.title for d in policy.policy.derivations if d.type == fact), fact)
-
-
-def _value(policy: CompiledPolicy, fact: str, name: str, value: Any, parameters: dict[str, Any]) -> str:
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, (list, tuple)):
-        return "、".join(_value(policy, fact, name, v, parameters) for v in value)
-    if isinstance(value, str) and not value.startswith("$"):
-        return str(policy.label(fact, name, value))
-    return _number(value, parameters)
-
-
-def _conditions(policy: CompiledPolicy, fact: str, when: dict[str, Any], parameters: dict[str, Any]) -> str:
-    parts = []
-    for name, test in when.items():
-        if name == "any" and isinstance(test, list):
-            parts.append("或".join(f"({_conditions(policy, fact, alt, parameters)})" for alt in test))
-            continue
-        tests = test if isinstance(test, dict) else {"equals": test}
-        for op, value in tests.items():
-            words = OPERATORS[op][2] if op in OPERATORS else op
-            if op == "present":
-                parts.append(f"{_field(policy, name)}{'已填写' if value else '未填写'}")
-            else:
-                parts.append(f"{_field(policy, name)}{words} {_value(policy, fact, name, value, parameters)}")
-    return ";".join(parts)
 
 
 def _per(policy: CompiledPolicy, per: Any, parameters: dict[str, Any]) -> str:
@@ -175,6 +151,7 @@ def _credit(policy: CompiledPolicy, credit: str) -> str:
 
 def _rule_row(policy: CompiledPolicy, clause: Clause, rule: Rule) -> dict[str, str]:
     params = clause.parameters
+    compiled = policy.rules_by_key[f"{clause.id}/{rule.id}"]   # its conditions as parsed: the words of render.py
     notes = []
     if rule.replaces:
         notes.append(f"取代 {rule.replaces}")
@@ -185,17 +162,22 @@ def _rule_row(policy: CompiledPolicy, clause: Clause, rule: Rule) -> dict[str, s
     return {
         "id": rule.id, "title": rule.title,
         "fact": _type(policy, rule.fact), "fact_id": rule.fact,
-        "when": _conditions(policy, rule.fact, rule.when, params),
+        "when": condition_text(compiled.condition, rule.fact, policy),
         "joins": ";".join(f"同{'、'.join(_field(policy, s) for s in j.same)}的"
                           f"{_type(policy, j.fact)}"
-                          + (f"({_conditions(policy, j.fact, j.when, params)})" if j.when else "")
-                          for j in rule.joins.values()),
+                          + (f"({condition_text(j.condition, j.fact, policy)})" if j.condition.tests or j.condition.any_of else "")
+                          for j in compiled.joins),
         "points": _number(rule.points, params, signed),
         "per": _per(policy, rule.per, params),
         "credit": _credit(policy, rule.credit),
         "rulings": "、".join(rule.rulings),
         "notes": ",".join(notes),
     }
+
+
+def _rule_rows(policy: CompiledPolicy, clause: Clause) -> list[dict[str, str]]:
+    with language("zh"):  # the site is written in Chinese, whatever language the command speaks
+        return [_rule_row(policy, clause, r) for r in clause.rules]
 
 
 def _part_of(clause_id: str, section_number: str) -> str | None:
@@ -269,9 +251,9 @@ def build_site(policy: CompiledPolicy, features: Path, results: Path | None, out
             by_feature[s.feature.path] += 1
         clause_views[clause.id] = ClauseView(
             clause, sections_of.get(clause.section, ""),
-            [{"name": n, "value": plain(prm.value), "unit": prm.unit, "text": prm.text}
-             for n, prm in clause.parameters.items()],
-            [_rule_row(policy, clause, r) for r in clause.rules],
+            [{"title": prm.title, "value": plain(prm.value), "unit": prm.unit, "text": prm.text}
+             for prm in clause.parameters.values()],
+            _rule_rows(policy, clause),
             [r for r in cited if r in ruling_text], scenarios_by_clause[clause.id], tally, dict(by_feature))
 
     by_number = {f.stem_number: f for f in docs if f.stem_number}

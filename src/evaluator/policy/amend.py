@@ -10,6 +10,7 @@
     changes:
       - {clause: 4.3.2.5, parameter: large_participants, value: 50}
       - {clause: 4.1.2, parameter: leave_limit, value: 10, text: "每名工作人员全年请假累计不得超过 10 天"}
+      - {clause: 4.1.2, parameter: leave_limit, title: 全年请假上限}   # its name in Chinese output
       - {clause: 4.1.2, text: "…新的条文…"}                      # the wording; also title, requirements
       - {clause: 4.3.4.8, rule: information-item, points: 1}    # a rule's points, title, explain
       - {ruling: R3, text: "…"}                                   # a ruling's text or title
@@ -68,7 +69,7 @@ CODE = "amendment"
 TARGETS = ("parameter", "rule", "ruling", "awards", "label")
 FIELDS: dict[str, tuple[str, ...]] = {
     "clause": ("text", "title", "requirements"),
-    "parameter": ("value", "text"),
+    "parameter": ("value", "text", "title"),
     "rule": ("points", "title", "explain"),
     "ruling": ("text", "title"),
     "awards": ("value",),
@@ -82,7 +83,7 @@ STATUSES = ("draft", "in_force")
 # How a field is named in Chinese, in the diff and in messages.
 _FIELD_WORDS = {
     ("clause", "text"): "办法原文", ("clause", "title"): "条款标题", ("clause", "requirements"): "考核要求",
-    ("parameter", "value"): "", ("parameter", "text"): "的原文",
+    ("parameter", "value"): "", ("parameter", "text"): "的原文", ("parameter", "title"): "的名称",
     ("rule", "points"): "分值", ("rule", "title"): "标题", ("rule", "explain"): "说明文字",
     ("ruling", "text"): "原文", ("ruling", "title"): "标题",
 }
@@ -99,15 +100,20 @@ class Edit:
     new: Any
     line: int | None = None   # the line of the change in the delta file
     policy: str = ""          # the id of the amendment that makes it
+    title: str = ""           # a parameter's Chinese name (全年请假限额): staff read it, not the id
+    unit: str = ""            # a parameter's unit, shown with its old and new value
 
     @property
     def what(self) -> str:
-        """In Chinese, without the clause: “参数 leave_limit:15 → 10”, “办法原文:“…15 天…” → “…10 天…””."""
+        """In Chinese, without the clause: “全年请假限额:15 天 → 10 天”, “办法原文:“…15 天…” → “…10 天…””."""
         word = _FIELD_WORDS.get((self.kind, self.field), self.field)
         if self.kind == "parameter" and self.field == "value":
-            return f"参数 {self.name}:{_shown(self.old)} → {_shown(self.new)}"
+            unit = f" {self.unit}" if self.unit else ""
+            return say("{t}:{a}{u} → {b}{u}", "parameter {n}: {a}{u} → {b}{u}", t=self.title or self.name, n=self.name,
+                       a=_shown(self.old), b=_shown(self.new), u=unit)
         if self.kind == "parameter":
-            return f"参数 {self.name} {word}:{passages(self.old, self.new)}"
+            return say("{t}{w}:{p}", "parameter {n} {f}: {p}", t=self.title or self.name, w=word, n=self.name,
+                       f=self.field, p=passages(self.old, self.new))
         if self.kind == "clause":
             return f"{word}:{passages(self.old, self.new)}"
         if self.kind == "rule" and self.field == "points":
@@ -428,13 +434,15 @@ class _Applier:
             return
         self.seen[seen_key] = line
         old, new = node.get(slot), change[key]
+        named = node if kind == "parameter" else {}   # a parameter is shown by its title (as it was) and unit
+        title, unit = str(named.get("title") or ""), str(named.get("unit") or "")
         node[slot] = new
         if isinstance(node, LineDict):
             node.key_lines[slot] = line
         clause_node = self.clauses().get(clause) if clause else None
         if isinstance(clause_node, LineDict) and clause_node.line is None:
             clause_node.line = _line(change)   # the policy's `lines` point at the first change of the clause
-        self.edits.append(Edit(kind, clause, name, "quota" if kind == "awards" else key, old, new, line, self.policy))
+        self.edits.append(Edit(kind, clause, name, "quota" if kind == "awards" else key, old, new, line, self.policy, title, unit))
 
 
 @dataclass

@@ -52,13 +52,8 @@ CODE = "amendment-workbook"
 
 # --- the template ----------------------------------------------------------------------------
 def parameter_meaning(compiled: CompiledPolicy, clause_id: str, name: str) -> str:
-    """What a parameter decides: its own title if the policy gives one, else the rules that use it."""
-    clause = compiled.clauses[clause_id]
-    title = getattr(clause.parameters[name], "title", None) or getattr(clause.parameters[name], "meaning", None)
-    if title:
-        return str(title)
-    users = [r.title for r in clause.rules if f"${name}" in json.dumps(r.model_dump(mode="json"), ensure_ascii=False)]
-    return ("用于:" + ";".join(users)) if users else ""
+    """What a parameter decides, in the 含义 column: its title (全年请假限额)."""
+    return compiled.clauses[clause_id].parameters[name].title
 
 
 def amendment_template(compiled: CompiledPolicy) -> bytes:
@@ -252,18 +247,18 @@ def _parameter_rows(sheet, columns, base, name, problems, notices) -> list[Fille
                                                          v=_text(new)), CODE))
                 continue
             if value == current.value and not new_text:
-                notices.append(Notice("unchanged", say("条款 {c} 参数 {n} 的新值与现值相同({v}),未列入修订",
+                notices.append(Notice("unchanged", say("条款 {c}“{t}”({n})的新值与现值相同({v}),未列入修订",
                                                        "clause {c} parameter {n}: the new value is the current one ({v}); left out",
-                                                       c=clause_id, n=param, v=plain(value)), where=f"{name}:{where}"))
+                                                       c=clause_id, t=current.title, n=param, v=plain(value)), where=f"{name}:{where}"))
                 continue
             if value != current.value:
                 change["value"] = value
                 old_number = plain(current.value).replace("−", "-").lstrip("-")
                 if not new_text and old_number in current.text:
                     notices.append(Notice("stale-wording", say(
-                        "条款 {c} 参数 {n} 改为 {v},但其原文仍写“{t}”;如原文也要改,请填“新原文”",
+                        "条款 {c}“{pt}”({n})改为 {v},但其原文仍写“{t}”;如原文也要改,请填“新原文”",
                         "clause {c} parameter {n} becomes {v}, but its words still say '{t}'; fill 新原文 if they change too",
-                        c=clause_id, n=param, v=plain(value), t=current.text), where=f"{name}:{where}"))
+                        c=clause_id, pt=current.title, n=param, v=plain(value), t=current.text), where=f"{name}:{where}"))
         if new_text and new_text != current.text:
             change["text"] = new_text
         if len(change) > 2:
@@ -330,7 +325,7 @@ def delta_text(delta_id: str, base: CompiledPolicy, effective_from: int, changes
         if "parameter" in change:
             parameter = clause.parameters[change["parameter"]]
             was = f"{plain(parameter.value)} → {plain(change['value'])}" if "value" in change else "原文修改"
-            lines.append(f"  # {clause.id} {clause.title}:{change['parameter']} {was}")
+            lines.append(f"  # {clause.id} {clause.title}:{parameter.title}({change['parameter']}):{was}")
         else:
             lines.append(f"  # {clause.id} {clause.title}:条款原文修改")
         keys = list(change)

@@ -1,17 +1,22 @@
-"""What changed between two versions of the method, clause by clause and rule by rule."""
+"""What changed between two versions of the method, clause by clause and rule by rule.
+
+A changed condition reads as the old words → the new ones, in the one rendering of a condition
+(render.py) that the site and why-not use, each in the words of its own version's labels."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from ..numbers import plain
-from .load import CompiledPolicy
+from ..i18n import say
+from .load import CompiledPolicy, CompiledRule
+from .render import condition_text, field_name, type_name
 
 
 @dataclass(frozen=True)
 class Change:
     clause: str
     rule: str | None          # None: a change to the clause itself (a parameter, the wording)
-    what: str                 # in Chinese, e.g. "参数 leave_limit:15 → 10"
+    what: str                 # in Chinese, e.g. "全年请假限额:N 天 → M 天" (a parameter by its title)
 
 
 def policy_changes(old: CompiledPolicy, new: CompiledPolicy) -> list[Change]:
@@ -19,45 +24,61 @@ def policy_changes(old: CompiledPolicy, new: CompiledPolicy) -> list[Change]:
     old_clauses, new_clauses = old.clauses, new.clauses
     for cid in [*old_clauses, *(c for c in new_clauses if c not in old_clauses)]:
         if cid not in new_clauses:
-            changes.append(Change(cid, None, "条款删除"))
+            changes.append(Change(cid, None, say("条款删除", "clause removed")))
             continue
         if cid not in old_clauses:
-            changes.append(Change(cid, None, "新增条款"))
+            changes.append(Change(cid, None, say("新增条款", "clause added")))
             continue
         a, b = old_clauses[cid], new_clauses[cid]
         for name in sorted(set(a.parameters) | set(b.parameters)):
             pa, pb = a.parameters.get(name), b.parameters.get(name)
             if pa is None or pb is None or pa.value != pb.value:
-                changes.append(Change(cid, None, f"参数 {name}:{_v(pa)} → {_v(pb)}"))
+                title = (pb or pa).title   # staff read the parameter's name; the id is a key of the file
+                changes.append(Change(cid, None, say("{t}:{a} → {b}", "parameter {n}: {a} → {b}", t=title, n=name, a=_v(pa), b=_v(pb))))
         if a.text != b.text:
-            changes.append(Change(cid, None, "办法原文修改"))
+            changes.append(Change(cid, None, say("办法原文修改", "the method's wording changed")))
         rules_a = {r.id: r for r in old.rules_of(cid)}
         rules_b = {r.id: r for r in new.rules_of(cid)}
         for rid in [*rules_a, *(r for r in rules_b if r not in rules_a)]:
             ra, rb = rules_a.get(rid), rules_b.get(rid)
             if rb is None:
-                changes.append(Change(cid, rid, "规则删除"))
+                changes.append(Change(cid, rid, say("规则删除", "rule removed")))
             elif ra is None:
-                changes.append(Change(cid, rid, "新增规则"))
+                changes.append(Change(cid, rid, say("新增规则", "rule added")))
             else:
                 # Compared as written: a rule that reads a changed $parameter is explained by
                 # the parameter's own change above, not reported again here.
                 if ra.rule.points != rb.rule.points:
-                    changes.append(Change(cid, rid, f"分值 {plain(ra.rate)} → {plain(rb.rate)}"))
+                    changes.append(Change(cid, rid, say("分值 {a} → {b}", "points {a} → {b}", a=plain(ra.rate), b=plain(rb.rate))))
                 if ra.rule.when != rb.rule.when or ra.rule.joins != rb.rule.joins:
-                    changes.append(Change(cid, rid, f"条件 {_cond(ra)} → {_cond(rb)}"))
+                    changes.append(Change(cid, rid, say("条件 {a} → {b}", "condition {a} → {b}", a=_cond(old, ra), b=_cond(new, rb))))
                 if ra.rule.per != rb.rule.per:
-                    changes.append(Change(cid, rid, "计量方式修改"))
+                    changes.append(Change(cid, rid, say("计量方式修改", "what is counted changed")))
                 if ra.rule.credit != rb.rule.credit:
-                    changes.append(Change(cid, rid, f"记分对象 {ra.rule.credit} → {rb.rule.credit}"))
+                    changes.append(Change(cid, rid, say("记分对象 {a} → {b}", "credit {a} → {b}",
+                                                        a=_credit(old, ra), b=_credit(new, rb))))
     return changes
 
 
 def _v(parameter) -> str:
-    return "无" if parameter is None else plain(parameter.value)
+    if parameter is None:
+        return say("无", "none")
+    return plain(parameter.value) + (f" {parameter.unit}" if parameter.unit else "")
 
 
-def _cond(rule) -> str:
-    parts = [t.describe() for t in rule.condition.tests]
-    parts += ["或".join("、".join(t.describe() for t in alt.tests) for alt in rule.condition.any_of)] if rule.condition.any_of else []
-    return "、".join(parts) or "(无条件)"
+def _cond(policy: CompiledPolicy, rule: CompiledRule) -> str:
+    text = condition_text(rule.condition, rule.rule.fact, policy) or say("(无条件)", "(no condition)")
+    for join in rule.joins:
+        partner = type_name(policy, join.fact)
+        shown = condition_text(join.condition, join.fact, policy)
+        text += say(",并且有同{s}的{t}{c}", "; with a {t} of the same {s}{c}",
+                    s="、".join(field_name(policy, f) for f in join.same), t=partner,
+                    c=f"({shown})" if shown else "")
+    return text
+
+
+def _credit(policy: CompiledPolicy, rule: CompiledRule) -> str:
+    credit = rule.rule.credit
+    if credit == "unit":
+        return say("本机构", "the unit")
+    return field_name(policy, credit)

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from ..conditions import Condition, ConditionParser
 from ..errors import PolicyError, Problem, allowed, did_you_mean
-from ..i18n import say
+from ..i18n import current, say
 from ..facts import FACT_TYPES, FieldSpec, fields_of
 from ..yamlio import load_document
 from .model import Clause, Derivation, Policy, Rule
@@ -82,6 +82,7 @@ class CompiledPolicy:
     derivations: list[CompiledDerivation]
     type_fields: dict[str, dict[str, FieldSpec]]
     lines: dict[str, int] = field(default_factory=dict)   # clause id -> line in the policy file
+    rule_lines: dict[str, int] = field(default_factory=dict)   # rule key (clause/rule) -> line, for check-policy
     written: Policy | None = None   # `policy` as written: titles, explanations, rulings with their {placeholders}
 
     @property
@@ -177,20 +178,43 @@ def _line_at(raw: Any, path: tuple) -> int | None:
     return line
 
 
+# pydantic's error types, as a policy editor reads them; any other keeps pydantic's (English) words
+_SCHEMA_WORDS = {
+    "extra_forbidden": ("不能写键“{k}”", "unknown key '{k}'"),
+    "missing": ("缺少键“{k}”", "missing key '{k}'"),
+    "string_type": ("应是文字", "Input should be a valid string"),
+    "int_type": ("应是整数", "Input should be a valid integer"),
+    "int_parsing": ("应是整数", "Input should be a valid integer"),
+    "decimal_parsing": ("应是数字", "Input should be a valid decimal"),
+    "decimal_type": ("应是数字", "Input should be a valid decimal"),
+    "bool_type": ("应是 true 或 false", "Input should be a valid boolean"),
+    "bool_parsing": ("应是 true 或 false", "Input should be a valid boolean"),
+    "list_type": ("应是列表", "Input should be a valid list"),
+    "dict_type": ("应是映射(键: 值)", "Input should be a valid dictionary"),
+    "model_type": ("应是映射(键: 值)", "Input should be a valid dictionary or instance"),
+    "literal_error": ("应是 {e} 之一", "Input should be {e}"),
+    "greater_than_equal": ("太小", "Input is too small"),
+}
+
+
 def _schema_problem(err: dict, data: Any, name: str) -> Problem:
     loc = err["loc"]
     where = ".".join(map(str, loc))
-    message = err["msg"]
-    if err["type"] == "extra_forbidden":
-        message = f"unknown key '{loc[-1]}'"
-    elif err["type"] == "missing":
-        message = f"missing key '{loc[-1]}'"
+    words = _SCHEMA_WORDS.get(err["type"])
+    if words and (current() == "zh" or err["type"] in ("extra_forbidden", "missing")):
+        message = say(*words, k=loc[-1] if loc else "", e=(err.get("ctx") or {}).get("expected", ""))
+    else:
+        message = err["msg"]  # in English pydantic's own words, which may say more (the allowed values)
     return Problem(name, _line_at(data, tuple(loc)), f"{where}: {message}", "policy-schema")
+
+
+_KIND_WORDS = {"number": "数字", "list": "列表"}
 
 
 class _Checker:
     def __init__(self, policy: Policy, raw: Any, name: str):
         self.policy, self.raw, self.name = policy, raw, name
+        self.units: dict[str, str] = {}   # the units of the clause being checked's parameters
         self.problems: list[Problem] = []
         self.type_fields: dict[str, dict[str, FieldSpec]] = {t: fields_of(t) for t in FACT_TYPES}
 
@@ -203,7 +227,7 @@ class _Checker:
     def rulings(self, ids: list[str], *path: Any) -> None:
         for rid in ids:
             if rid not in self.policy.rulings:
-                self.report(f"unknown ruling '{rid}'{did_you_mean(rid, self.policy.rulings)}", *path)
+                self.report(say("没有裁定“{r}”{d}", "unknown ruling '{r}'{d}", r=rid, d=did_you_mean(rid, self.policy.rulings)), *path)
 
     def compile(self) -> CompiledPolicy:
         written = self.policy
@@ -217,33 +241,39 @@ class _Checker:
         rules: list[CompiledRule] = []
         seen_clauses: dict[str, int] = {}
         seen_rules: dict[str, str] = {}
+        rule_lines: dict[str, int | None] = {}
         for ci, clause in enumerate(self.policy.clauses):
             at = ("clauses", ci)
             if clause.id in seen_clauses:
-                self.report(f"clause id '{clause.id}' is used twice", *at, "id")
+                self.report(say("条款编号“{c}”用了两次", "clause id '{c}' is used twice", c=clause.id), *at, "id")
             seen_clauses[clause.id] = ci
             if clause.section not in self.policy.sections:
-                self.report(f"unknown section '{clause.section}' (sections: {allowed(self.policy.sections)})", *at, "section")
+                self.report(say("没有部分“{s}”(可写:{a})", "unknown section '{s}' (sections: {a})",
+                                s=clause.section, a=allowed(self.policy.sections)), *at, "section")
             self.rulings(clause.rulings, *at, "rulings")
             if not clause.rules:
-                self.report(f"clause {clause.id} has no rules", *at)
+                self.report(say("条款 {c} 没有规则", "clause {c} has no rules", c=clause.id), *at)
             params = {k: p.value for k, p in clause.parameters.items()}
+            self.units = {k: p.unit for k, p in clause.parameters.items()}
             for ri, rule in enumerate(clause.rules):
                 rat = (*at, "rules", ri)
                 if rule.id in seen_rules:
-                    self.report(f"rule id '{rule.id}' is used twice (also in clause {seen_rules[rule.id]})", *rat, "id")
+                    self.report(say("规则编号“{r}”用了两次(条款 {c} 中也有)", "rule id '{r}' is used twice (also in clause {c})",
+                                    r=rule.id, c=seen_rules[rule.id]), *rat, "id")
                 seen_rules[rule.id] = clause.id
                 compiled = self.rule(clause, rule, params, len(rules), rat)
                 if compiled:
                     rules.append(compiled)
+                    rule_lines[compiled.key] = self.line(*rat)
             ids = {r.id for r in clause.rules}
             for ri, rule in enumerate(clause.rules):
                 if rule.replaces and rule.replaces not in ids:
-                    self.report(f"replaces '{rule.replaces}', which is not a rule of clause {clause.id}"
-                                f"{did_you_mean(rule.replaces, ids)}", *at, "rules", ri, "replaces")
+                    self.report(say("replaces 写的“{r}”不是条款 {c} 的规则{d}", "replaces '{r}', which is not a rule of clause {c}{d}",
+                                    r=rule.replaces, c=clause.id, d=did_you_mean(rule.replaces, ids)), *at, "rules", ri, "replaces")
         lines = {c.id: self.line("clauses", i) for i, c in enumerate(self.policy.clauses)}
         return CompiledPolicy(self.policy, self.name, "", rules, [d for d in derivations if d],
-                              self.type_fields, {k: v for k, v in lines.items() if v}, written)
+                              self.type_fields, {k: v for k, v in lines.items() if v},
+                              {k: v for k, v in rule_lines.items() if v}, written)
 
     def wording_placeholders(self, policy: Policy) -> None:
         """A title may name its clause's parameters; a ruling any clause's, or a section's full marks."""
@@ -271,16 +301,16 @@ class _Checker:
         self.rulings(d.rulings, *at, "rulings")
         source = self.type_fields.get(d.source)
         if source is None:
-            self.report(f"unknown fact type '{d.source}'{did_you_mean(d.source, FACT_TYPES)}", *at, "from")
+            self.report(say("没有事实类型“{t}”{d}", "unknown fact type '{t}'{d}", t=d.source, d=did_you_mean(d.source, FACT_TYPES)), *at, "from")
             return None
         if d.type in self.type_fields:
-            self.report(f"derived type '{d.type}' is already a fact type", *at, "type")
+            self.report(say("派生类型“{t}”已是一种事实类型", "derived type '{t}' is already a fact type", t=d.type), *at, "type")
             return None
         for name in [*d.group_by, d.sum] + ([d.breakdown_by] if d.breakdown_by else []):
             if name not in source:
-                self.report(f"'{name}' is not a field of {d.source}{did_you_mean(name, source)}", *at)
+                self.report(say("“{n}”不是 {t} 的字段{d}", "'{n}' is not a field of {t}{d}", n=name, t=d.source, d=did_you_mean(name, source)), *at)
         if d.sum in source and source[d.sum].kind != "number":
-            self.report(f"'{d.sum}' is not a number field of {d.source}", *at, "sum")
+            self.report(say("“{n}”不是 {t} 的数字字段", "'{n}' is not a number field of {t}", n=d.sum, t=d.source), *at, "sum")
         counted = ConditionParser(source, {}, lambda m: self.report(m, *at, "counted_when")).parse(d.counted_when)
         fields = {"unit": FieldSpec("unit")}
         fields.update({g: source.get(g, FieldSpec("text")) for g in d.group_by})
@@ -293,37 +323,42 @@ class _Checker:
         labels = self.policy.labels
         for t in labels.types:
             if t not in FACT_TYPES:
-                self.report(f"labels for unknown fact type '{t}'{did_you_mean(t, FACT_TYPES)}", "labels", "types", t)
+                self.report(say("labels 为不存在的事实类型“{t}”命名{d}", "labels for unknown fact type '{t}'{d}",
+                                t=t, d=did_you_mean(t, FACT_TYPES)), "labels", "types", t)
         for key, values in labels.values.items():
             fact_type, _, name = key.partition(".")
             spec = self.type_fields.get(fact_type, {}).get(name)
             if spec is None or not spec.values:
-                self.report(f"labels.values key '{key}' is not an enum field as type.field", "labels", "values", key)
+                self.report(say("labels.values 的键“{k}”不是“类型.字段”形式的枚举字段", "labels.values key '{k}' is not an enum field as type.field",
+                                k=key), "labels", "values", key)
                 continue
             for v in values:
                 if v not in spec.values:
-                    self.report(f"'{v}' is not a value of {key}{did_you_mean(v, spec.values)}", "labels", "values", key, v)
+                    self.report(say("“{v}”不是 {k} 的取值{d}", "'{v}' is not a value of {k}{d}", v=v, k=key, d=did_you_mean(v, spec.values)),
+                                "labels", "values", key, v)
         from ..vocabulary import Vocabulary  # an ambiguous label would make a reader guess
         for path, message in Vocabulary(labels).problems:
-            self.report(f"ambiguous label: {message}", *path)
+            self.report(say("名称有歧义:{m}", "ambiguous label: {m}", m=message), *path)
 
     def rule(self, clause: Clause, rule: Rule, params: Mapping[str, Decimal], order: int, at: tuple) -> CompiledRule | None:
         fields = self.type_fields.get(rule.fact)
         if fields is None:
-            self.report(f"unknown fact type '{rule.fact}'{did_you_mean(rule.fact, self.type_fields)}", *at, "fact")
+            self.report(say("没有事实类型“{t}”{d}", "unknown fact type '{t}'{d}", t=rule.fact, d=did_you_mean(rule.fact, self.type_fields)),
+                        *at, "fact")
             return None
         self.rulings(rule.rulings, *at, "rulings")
-        condition = ConditionParser(fields, params, lambda m: self.report(m, *at, "when")).parse(rule.when)
+        condition = ConditionParser(fields, params, lambda m: self.report(m, *at, "when"), self.units).parse(rule.when)
         joins = []
         for jname, join in rule.joins.items():
             jfields = self.type_fields.get(join.fact)
             if jfields is None:
-                self.report(f"unknown fact type '{join.fact}'", *at, "joins", jname)
+                self.report(say("没有事实类型“{t}”", "unknown fact type '{t}'", t=join.fact), *at, "joins", jname)
                 continue
-            jcond = ConditionParser(jfields, params, lambda m: self.report(m, *at, "joins", jname)).parse(join.when)
+            jcond = ConditionParser(jfields, params, lambda m: self.report(m, *at, "joins", jname), self.units).parse(join.when)
             for s in join.same:
                 if s not in fields or s not in jfields:
-                    self.report(f"'{s}' is not a field of both {rule.fact} and {join.fact}", *at, "joins", jname, "same")
+                    self.report(say("“{s}”不是 {a} 和 {b} 共有的字段", "'{s}' is not a field of both {a} and {b}", s=s, a=rule.fact, b=join.fact),
+                                *at, "joins", jname, "same")
             joins.append(JoinSpec(jname, join.fact, jcond, tuple(join.same)))
         rate = self.number(rule.points, params, at, "points")
         quantity = self.quantity(rule.per, fields, params, at)
@@ -331,10 +366,11 @@ class _Checker:
             spec = fields.get(rule.credit)
             if spec is None or spec.kind != "unit":
                 unit_fields = [n for n, s in fields.items() if s.kind == "unit" or s.item == "unit"]
-                self.report(f"credit '{rule.credit}' is not unit, coordinators or a unit field of {rule.fact}"
-                            f" ({allowed(unit_fields)})", *at, "credit")
+                self.report(say("credit 写的“{c}”不是 unit、coordinators 或 {t} 的机构字段({a})",
+                                "credit '{c}' is not unit, coordinators or a unit field of {t} ({a})",
+                                c=rule.credit, t=rule.fact, a=allowed(unit_fields)), *at, "credit")
         elif rule.credit == "coordinators" and "coordinators" not in fields:
-            self.report(f"{rule.fact} has no coordinators to credit", *at, "credit")
+            self.report(say("{t} 没有协办机构可记分", "{t} has no coordinators to credit", t=rule.fact), *at, "credit")
         self.placeholders(rule, fields, [j.name for j in joins], at, params)
         if rate is None or quantity is None:
             return None
@@ -344,12 +380,12 @@ class _Checker:
         if isinstance(value, str) and value.startswith("$"):
             if value[1:] in params:
                 return params[value[1:]]
-            self.report(f"unknown parameter '{value}'{did_you_mean(value[1:], params)}", *at, key)
+            self.report(say("没有参数“{v}”{d}", "unknown parameter '{v}'{d}", v=value, d=did_you_mean(value[1:], params)), *at, key)
             return None
         try:
             return Decimal(value)
         except Exception:
-            self.report(f"'{value}' is not a number or $parameter", *at, key)
+            self.report(say("“{v}”不是数字,也不是 $参数", "'{v}' is not a number or $parameter", v=value), *at, key)
             return None
 
     def quantity(self, per: Any, fields: Mapping[str, FieldSpec], params: Mapping[str, Decimal], at: tuple) -> Quantity | None:
@@ -357,7 +393,9 @@ class _Checker:
             spec = fields.get(name)
             ok = spec is not None and spec.kind in kinds
             if not ok:
-                self.report(f"per: '{name}' is not a {' or '.join(kinds)} field{did_you_mean(name, fields)}", *at, "per")
+                self.report(say("per 写的“{n}”不是{k}字段{d}", "per: '{n}' is not a {k_en} field{d}", n=name,
+                                k="或".join(_KIND_WORDS.get(k, k) for k in kinds), k_en=" or ".join(kinds),
+                                d=did_you_mean(name, fields)), *at, "per")
             return ok
         if per == "count":
             return Quantity("count")
@@ -368,7 +406,8 @@ class _Checker:
         if isinstance(per, dict) and set(per) == {"excess", "over"}:
             over = self.number(per["over"], params, at, "per")
             return Quantity("excess", per["excess"], over) if numeric(per["excess"]) and over is not None else None
-        self.report("per is count, a number field, {size_of: list}, or {excess: field, over: n}", *at, "per")
+        self.report(say("per 可写 count、一个数字字段、{size_of: 列表字段} 或 {excess: 字段, over: 数}",
+                        "per is count, a number field, {size_of: list}, or {excess: field, over: n}"), *at, "per")
         return None
 
     def placeholders(self, rule: Rule, fields: Mapping[str, FieldSpec], joins: list[str], at: tuple,
@@ -376,8 +415,9 @@ class _Checker:
         try:
             names = template_names(rule.explain)
         except ValueError as exc:
-            self.report(f"explain: {exc}", *at, "explain")
+            self.report(say("explain 写法有误:{e}", "explain: {e}", e=exc), *at, "explain")
             return
         known = set(fields) | EXPLAIN_NAMES | set(joins) | {"type"} | set(clause_params)
         for n in sorted(names - known):
-            self.report(f"explain uses '{{{n}}}', which is not a field or value{did_you_mean(n, known)}", *at, "explain")
+            self.report(say("explain 用了“{{{n}}}”,它不是字段或可用的值{d}", "explain uses '{{{n}}}', which is not a field or value{d}",
+                            n=n, d=did_you_mean(n, known)), *at, "explain")

@@ -28,6 +28,7 @@ import jinja2
 from .. import __version__
 from ..evaluate import Evaluation
 from ..findings import Finding
+from .columns import RANKING, columns, formula, title as section_title
 from .labels import labels, located, matrix, matrix_groups, rule_titles, score
 
 TEMPLATE = "report.html.j2"
@@ -122,9 +123,10 @@ def _warnings(ev: Evaluation, names: dict[str, str], lang: str) -> list[dict[str
              "message": n.message, "where": n.where or ""} for n in getattr(ev, "notices", ())]
 
 
-def _matrix_groups(ev: Evaluation, t: dict[str, str]) -> list[dict[str, Any]]:
+def _matrix_groups(ev: Evaluation, t: dict[str, str], lang: str) -> list[dict[str, Any]]:
     """The matrix's column groups, each with its section headers ((续) where a section goes on)."""
     clauses = ev.policy.clauses
+    sections = ev.policy.policy.sections
     seen: set[str] = set()
     out = []
     for ids in matrix_groups(ev):
@@ -134,10 +136,28 @@ def _matrix_groups(ev: Evaluation, t: dict[str, str]) -> list[dict[str, Any]]:
             if spans and spans[-1]["key"] == key:
                 spans[-1]["count"] += 1
             else:
-                spans.append({"key": key, "title": t[key] + (t["continued"] if key in seen else ""), "count": 1})
+                spans.append({"key": key, "title": section_title(sections[key], lang) + (t["continued"] if key in seen else ""), "count": 1})
                 seen.add(key)
         out.append({"spans": spans, "clauses": [{"id": c, "title": clauses[c].title} for c in ids]})
     return out
+
+
+def _cell(value: Any, number: bool) -> dict[str, Any]:
+    """A ranking cell: a score or points written as on a scorecard, a count as it is."""
+    return {"value": score(value) if number else value, "neg": number and value < 0}
+
+
+def _subtotal(part, staff: int, lang: str) -> dict[str, str]:
+    """A section's line in a unit's drill-down: its raw points (÷ staff where it is divided) and score."""
+    raw = score(part.points) + (f" ÷ {staff}" if part.section.per_staff else "")
+    return {"title": section_title(part.section, lang), "raw": raw, "score": score(part.score)}
+
+
+def _matrix_note(ev: Evaluation, t: dict[str, str], lang: str) -> str:
+    """The matrix's note; it names the sections whose points are still to be divided by staff."""
+    divided = [section_title(s, lang) for s in ev.policy.policy.sections.values() if s.per_staff]
+    joined = ("、" if lang == "zh" else ", ").join(divided)
+    return t["matrix_note"].format(per_staff=t["matrix_per_staff"].format(sections=joined) if divided else "")
 
 
 def _stage(ev: Evaluation, t: dict[str, str]) -> dict[str, Any]:
@@ -171,11 +191,12 @@ def context(ev: Evaluation, lang: str = "zh", open_units: Iterable[str] = (),
     for f in ev.findings:
         by_unit[f.unit].append(f)
 
+    ranking = columns(policy.sections, lang, RANKING)
     sections = []
     for key, section in policy.sections.items():
         clauses = [c for c in policy.clauses if c.section == key]
         if clauses:
-            sections.append({"key": key, "title": t[key], "clauses": [{"id": c.id, "title": c.title} for c in clauses]})
+            sections.append({"key": key, "title": section_title(section, lang), "clauses": [{"id": c.id, "title": c.title} for c in clauses]})
     clause_ids = [c["id"] for s in sections for c in s["clauses"]]
 
     units = []
@@ -187,10 +208,9 @@ def context(ev: Evaluation, lang: str = "zh", open_units: Iterable[str] = (),
             used_rulings.update(g.rulings)
         units.append({
             "unit": s.unit, "name": s.name, "staff": s.staff, "rank": s.rank,
-            "common_deductions": score(s.common_deductions), "common_score": score(s.common_score),
-            "annual_missed": s.annual_missed, "annual_deductions": score(s.annual_deductions),
-            "annual_score": score(s.annual_score), "daily_points": score(s.daily_points),
-            "daily_score": score(s.daily_score), "total": score(s.total),
+            "ranking": [_cell(column.value(s), column.number) for column in ranking],
+            "subtotals": [_subtotal(part, s.staff, lang) for part in s.sections],
+            "total": score(s.total),
             "eligible": s.eligible, "ineligible_because": s.ineligible_because,
             "recommended": s.unit in recommended, "open": s.unit in opened,
             "matrix": {c: {"clause": c, "value": score(cells[c]) if c in cells else "",
@@ -211,7 +231,9 @@ def context(ev: Evaluation, lang: str = "zh", open_units: Iterable[str] = (),
         "t": t, "lang": "zh-CN" if lang == "zh" else lang,
         "title": title, "stage": stage, "printed": today.isoformat(),
         "css": {"title": css_string(title), "stage": css_string(stage["label"]), "pages": page_counter(t["page_of"])},
-        "matrix_groups": _matrix_groups(ev, t),
+        "matrix_groups": _matrix_groups(ev, t, lang),
+        "ranking_columns": ranking, "score_formula": formula(policy.sections, lang),
+        "matrix_note": _matrix_note(ev, t, lang),
         "subtitle": t["subtitle"].format(policy_title=policy.title, policy=ev.policy.id),
         "year": ev.factset.year, "policy_id": ev.policy.id, "facts_file": ev.factset.path,
         "facts_sha256": ev.factset.sha256[:12], "policy_sha256": ev.policy.sha256[:12],

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..evaluate import Evaluation
+from .columns import RANKING, columns, formula
 from .labels import labels, located, rule_titles, score
 
 
@@ -14,12 +15,21 @@ def _row(cells: list[object]) -> str:
     return "| " + " | ".join(_cell(c) for c in cells) + " |"
 
 
+def _subtotal(part, staff: int, lang: str) -> str:
+    """共性得分 38.60(共性扣分 -1.40), 日常得分 10.81(日常积分 151.30 ÷ 14)."""
+    score_column, raw_column = (next(c for c in columns({part.id: part.section}, lang) if c.role == role)
+                                for role in ("score", "raw"))
+    raw = f"{raw_column.heading} {score(part.points)}" + (f" ÷ {staff}" if part.section.per_staff else "")
+    return f"{score_column.heading} {score(part.score)}({raw})"
+
+
 def render(ev: Evaluation, lang: str = "zh") -> bytes:
     t = labels(lang)
     policy = ev.policy.policy
     card = ev.scorecard
     recommended = set(card.recommended)
     titles = rule_titles(ev)
+    ranking = columns(policy.sections, lang, RANKING)
     out: list[str] = [
         f"# {t['title'].format(year=ev.factset.year)}",
         "",
@@ -28,17 +38,16 @@ def render(ev: Evaluation, lang: str = "zh") -> bytes:
         "",
         f"## {t['ranking']}",
         "",
-        _row([t["rank"], t["name"], t["unit"], t["staff"], t["common_deductions"], t["common_score"],
-              t["annual_missed"], t["annual_score"], t["daily_points"], t["daily_score"], t["total"],
+        _row([t["rank"], t["name"], t["unit"], t["staff"], *(c.heading for c in ranking), t["total"],
               t["eligibility"], t["recommended"]]),
-        "|" + "---:|" + ":---|" * 2 + "---:|" * 8 + ":---|" * 2,
+        "|" + "---:|" + ":---|" * 2 + "---:|" * (len(ranking) + 2) + ":---|" * 2,
     ]
     for s in card.units:
-        out.append(_row([s.rank, s.name, s.unit, s.staff, score(s.common_deductions), score(s.common_score),
-                         s.annual_missed, score(s.annual_score), score(s.daily_points), score(s.daily_score),
+        cells = [score(c.value(s)) if c.number else c.value(s) for c in ranking]
+        out.append(_row([s.rank, s.name, s.unit, s.staff, *cells,
                          score(s.total), t["eligible"] if s.eligible else t["ineligible"],
                          t["yes"] if s.unit in recommended else ""]))
-    out += ["", t["score_formula"], ""]
+    out += ["", formula(policy.sections, lang), ""]
     names = {s.unit: s.name for s in card.units}
     joined = ("、" if lang == "zh" else ", ").join(names[u] for u in card.recommended)
     out.append(f"**{t['recommended_units']}**{t['colon']}{joined or t['none']}")
@@ -55,10 +64,7 @@ def render(ev: Evaluation, lang: str = "zh") -> bytes:
         by_unit.setdefault(f.unit, []).append(f)
     for s in card.units:
         out += [f"### {s.rank}. {s.name}({s.unit}) {t['total']} {score(s.total)}", ""]
-        out.append(f"{t['common_score']} {score(s.common_score)}({t['common_deductions']} "
-                   f"{score(s.common_deductions)}) · {t['annual_score']} {score(s.annual_score)} · "
-                   f"{t['daily_score']} {score(s.daily_score)}({t['daily_points']} {score(s.daily_points)} ÷ "
-                   f"{s.staff})")
+        out.append(" · ".join(_subtotal(part, s.staff, lang) for part in s.sections))
         out.append("")
         findings = by_unit.get(s.unit, [])
         if not findings:

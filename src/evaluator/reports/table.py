@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ..evaluate import Evaluation
 from ..numbers import two_places
+from .columns import BRIEF, columns, notes
 
 
 def print_scorecard(ev: Evaluation, console: Console) -> None:
@@ -14,19 +16,20 @@ def print_scorecard(ev: Evaluation, console: Console) -> None:
         f"({ev.stage_name}{'稿' if not ev.draft else ' · 征求意见稿'})"
     table = Table(title=f"{ev.factset.year} 年度目标责任考核{stage} · {policy.title}", title_justify="left")
     # Short headers: the table must stay readable in an 80-column terminal.
-    for header, justify in (("名次", "right"), ("机构", "left"), ("人数", "right"), ("共性", "right"),
-                            ("年度", "right"), ("日常积分", "right"), ("日常", "right"), ("总分", "right"),
-                            ("评优", "left")):
-        table.add_column(header, justify=justify, no_wrap=header != "机构")
+    sections = columns(policy.sections, "zh", BRIEF)
+    table.add_column("名次", justify="right", no_wrap=True)
+    table.add_column("机构", justify="left")
+    table.add_column("人数", justify="right", no_wrap=True)
+    for column in sections:
+        table.add_column(escape(column.short), justify="right", no_wrap=True)
+    table.add_column("总分", justify="right", no_wrap=True)
+    table.add_column("评优", justify="left", no_wrap=True)
     for s in ev.scorecard.units:
-        common = two_places(s.common_score)
-        annual = two_places(s.annual_score)
-        table.add_row(str(s.rank), s.name, str(s.staff), common, annual, two_places(s.daily_points),
-                      two_places(s.daily_score), f"[bold]{two_places(s.total)}[/bold]",
-                      "具备" if s.eligible else "[red]取消[/red]")
+        table.add_row(str(s.rank), escape(s.name), str(s.staff),
+                      *(two_places(c.value(s)) if c.number else str(c.value(s)) for c in sections),
+                      f"[bold]{two_places(s.total)}[/bold]", "具备" if s.eligible else "[red]取消[/red]")
     console.print(table)
-    console.print(f"[dim]共性 = {policy.sections['common'].title}(扣分后),年度 = {policy.sections['annual'].title},"
-                  f"日常 = {policy.sections['daily'].title}(累计积分 ÷ 人数)[/dim]")
+    console.print(f"[dim]{escape(','.join(notes(policy.sections)))}[/dim]")
     for s in ev.scorecard.units:
         for reason in s.ineligible_because:
             console.print(f"[red]{s.name} 取消评优资格:[/red]{reason}")

@@ -24,6 +24,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..evaluate import Evaluation
+from .columns import FULL, columns, title
 from .labels import labels, matrix, matrix_groups, rule_titles
 
 TWO_DECIMALS = "0.00"
@@ -121,17 +122,15 @@ def _print_setup(ws: Worksheet, ev: Evaluation, t: dict[str, str], title_rows: s
         part.size = 9
 
 
-def _scorecard(ws: Worksheet, ev: Evaluation, t: dict[str, str]) -> None:
-    keys = ("rank", "unit", "name", "staff", "common_deductions", "common_score", "annual_missed",
-            "annual_deductions", "annual_score", "daily_points", "daily_score", "total", "eligibility",
-            "recommended", "ineligible_because")
-    _header(ws, 1, [t[k] for k in keys])
-    decimals = [keys.index(k) + 1 for k in ("common_deductions", "common_score", "annual_deductions",
-                                            "annual_score", "daily_points", "daily_score", "total")]
+def _scorecard(ws: Worksheet, ev: Evaluation, t: dict[str, str], lang: str) -> None:
+    sections = columns(ev.policy.policy.sections, lang, FULL)
+    before, after = ("rank", "unit", "name", "staff"), ("total", "eligibility", "recommended", "ineligible_because")
+    keys = (*before, *(c.key for c in sections), *after)
+    _header(ws, 1, [*(t[k] for k in before), *(c.heading for c in sections), *(t[k] for k in after)])
+    decimals = [len(before) + i + 1 for i, c in enumerate(sections) if c.number] + [keys.index("total") + 1]
     recommended = set(ev.scorecard.recommended)
     for row, s in enumerate(ev.scorecard.units, start=2):
-        ws.append([s.rank, s.unit, s.name, s.staff, s.common_deductions, s.common_score, s.annual_missed,
-                   s.annual_deductions, s.annual_score, s.daily_points, s.daily_score, s.total,
+        ws.append([s.rank, s.unit, s.name, s.staff, *(c.value(s) for c in sections), s.total,
                    t["eligible"] if s.eligible else t["ineligible"],
                    t["yes"] if s.unit in recommended else t["no"], "\n".join(s.ineligible_because)])
         _numbers(ws, row, decimals)
@@ -148,16 +147,17 @@ def _scorecard(ws: Worksheet, ev: Evaluation, t: dict[str, str]) -> None:
     _print_setup(ws, ev, t, "1:1")
 
 
-def _findings(ws: Worksheet, ev: Evaluation, t: dict[str, str]) -> None:
+def _findings(ws: Worksheet, ev: Evaluation, t: dict[str, str], lang: str) -> None:
     keys = ("unit", "name", "clause", "clause_title", "section", "rule", "rule_title", "points", "rate",
             "quantity", "evidence", "line", "explanation", "credited_via")
     _header(ws, 1, [t[k] for k in keys])
     names = {u.id: u.name for u in ev.factset.units.values()}
     titles = rule_titles(ev)
+    section_titles = {sid: title(section, lang) for sid, section in ev.policy.policy.sections.items()}
     lines = ev.factset.lines
     for row, f in enumerate(ev.findings, start=2):
         clause = ev.policy.clauses[f.clause]
-        ws.append([f.unit, names.get(f.unit, f.unit), f.clause, clause.title, t[f.section], f.rule,
+        ws.append([f.unit, names.get(f.unit, f.unit), f.clause, clause.title, section_titles[f.section], f.rule,
                    titles.get((f.clause, f.rule), ""), f.points, f.rate, f.quantity, " ".join(f.evidence),
                    " ".join(str(lines[e]) for e in f.evidence if e in lines), f.explanation,
                    f.source_unit or ""])
@@ -229,8 +229,8 @@ def render(ev: Evaluation, lang: str = "zh") -> bytes:
     wb = Workbook()
     scorecard = wb.active
     scorecard.title = t["sheet_scorecard"]
-    _scorecard(scorecard, ev, t)
-    _findings(wb.create_sheet(t["sheet_findings"]), ev, t)
+    _scorecard(scorecard, ev, t, lang)
+    _findings(wb.create_sheet(t["sheet_findings"]), ev, t, lang)
     _matrix(wb.create_sheet(t["sheet_matrix"]), ev, t)
     record = wb.create_sheet("运行记录" if lang == "zh" else "Run")
     _run_record(record, ev)

@@ -25,8 +25,7 @@ from starlette.staticfiles import StaticFiles
 
 from ..errors import EvaluatorError, FactSetError
 from . import ROLES
-from .service import (MergeFailed, WrongUnit, check_unit_file, policies_for, problem_rows, read_roster, render_reports,
-                      run_year, scratch)
+from .service import WrongUnit, check_unit_file, policies_for, problem_rows, read_roster, scratch
 from .store import SHA256, Store
 from .uploads import MAX_UPLOAD, UploadRefused, check_length, check_upload, safe_name
 
@@ -154,6 +153,9 @@ async def login_page(request: Request):
         store.audit(name or "(空)", "登录失败", "用户名或密码不正确")
         return page(request, "login.html", 400, error="用户名或密码不正确", name=name)
     failures.pop(name, None)
+    if user["disabled"]:                               # said only after the right password: names cannot be probed
+        store.audit(user["name"], "登录被拒绝", "账号已停用")
+        return page(request, "login.html", 403, error="这个账号已停用,请联系管理员", name=name)
     request.session.clear()                            # a new session: no fixation
     request.session["user"] = user["name"]
     request.session["epoch"] = user["epoch"]
@@ -335,28 +337,6 @@ async def submission_file(request: Request):
 
 
 # --- the merged year -----------------------------------------------------------------------------
-async def run_merged(request: Request):
-    user = current_user(request, "admin", "reviewer")
-    store = store_of(request)
-    year = year_of(request)
-    await checked_form(request)
-    try:
-        ev, summary, _ = await run_in_threadpool(run_year, store, year)
-        reports = await run_in_threadpool(render_reports, ev)
-    except MergeFailed as exc:
-        store.audit(user["name"], "合并未通过检查", f"{year['year']} 年度:{len(exc.problems)} 处问题")
-        return page(request, "year.html", 422, year=year, latest=store.latest_submissions(year["year"]),
-                    run=store.latest_run(year["year"]), error=f"各机构的台账合并时有 {len(exc.problems)} 处问题,未评分",
-                    problems=problem_rows(exc.problems, exc.labels))
-    except EvaluatorError as exc:
-        store.audit(user["name"], "合并未通过检查", f"{year['year']} 年度:{exc}")
-        return page(request, "year.html", 422, year=year, latest=store.latest_submissions(year["year"]),
-                    run=store.latest_run(year["year"]), error=f"无法评分:{exc}")
-    shas = {fmt: store.put_file(content, fmt) for fmt, content in reports.items()}
-    store.add_run(year["year"], user["name"], shas, summary)
-    return RedirectResponse(f"/years/{year['year']}/result", 303)
-
-
 async def result_page(request: Request):
     current_user(request, "admin", "reviewer", "leader")
     store = store_of(request)
@@ -456,7 +436,9 @@ class SecurityHeaders:
 
 
 def create_app(data: Path, max_upload: int = MAX_UPLOAD, https_only: bool = False) -> Starlette:
+    from . import accounts, docs_pages, jobs, review_pages, whatif   # their routes use this module's plumbing: imported here
     store = Store(data)
+    jobs.fail_abandoned(store)                          # a run that was going when the workbench stopped
     routes = [
         Route("/login", login_page, methods=["GET", "POST"], name="login"),
         Route("/logout", logout, methods=["POST"], name="logout"),
@@ -467,12 +449,16 @@ def create_app(data: Path, max_upload: int = MAX_UPLOAD, https_only: bool = Fals
         Route("/years/{year:int}/units/{unit}", unit_page, name="unit"),
         Route("/years/{year:int}/units/{unit}/submissions", upload_submission, methods=["POST"], name="upload"),
         Route("/years/{year:int}/units/{unit}/submissions/{sha}", submission_file, name="submission_file"),
-        Route("/years/{year:int}/run", run_merged, methods=["POST"], name="run"),
         Route("/years/{year:int}/result", result_page, name="result"),
         Route("/years/{year:int}/reports/{fmt}", report_download, name="report"),
         Route("/audit", audit_page, name="audit"),
         Route("/users", users_page, methods=["GET", "POST"], name="users"),
         Route("/account", account_page, methods=["GET", "POST"], name="account"),
+        *jobs.routes,
+        *docs_pages.routes,
+        *whatif.routes,
+        *accounts.routes,
+        *review_pages.routes,
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(
@@ -484,4 +470,5 @@ def create_app(data: Path, max_upload: int = MAX_UPLOAD, https_only: bool = Fals
     app.state.store = store
     app.state.max_upload = max_upload
     app.state.failures = {}                # user name -> (wrong passwords in a row, since when)
+    app.state.job_wait = jobs.WAIT_SECONDS  # a run done by then goes straight to its result
     return app

@@ -8,7 +8,7 @@ import shutil
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, Optional
 
 import yaml
 
@@ -20,6 +20,9 @@ from ..ledger.merge import merge_submissions
 from ..numbers import plain
 from ..policy.registry import choose_policy, versions
 from .store import Store
+
+
+Progress = Optional[Callable[..., None]]         # (stage, done=0, total=0)
 
 
 class MergeFailed(Exception):
@@ -108,8 +111,13 @@ def _money(value: Decimal) -> str:
 
 
 def score_row(s) -> dict:
-    return {"unit": s.unit, "name": s.name, "staff": s.staff, "rank": s.rank, "common": _money(s.common_score),
-            "annual": _money(s.annual_score), "daily_points": _money(s.daily_points), "daily": _money(s.daily_score),
+    """A unit's scores for the pages: one column per section score (and a per-staff section's points
+    before it), headed as the policy names the section, in its order."""
+    from ..reports.columns import BRIEF, columns, title
+    sections = {p.id: p.section for p in s.sections}
+    cells = [{"title": title(sections[c.section], "zh") if c.role == "score" else c.heading, "short": c.short,
+              "value": _money(c.value(s))} for c in columns(sections, "zh", BRIEF)]
+    return {"unit": s.unit, "name": s.name, "staff": s.staff, "rank": s.rank, "columns": cells,
             "total": _money(s.total), "eligible": s.eligible, "ineligible_because": list(s.ineligible_because)}
 
 
@@ -151,11 +159,12 @@ def check_unit_file(store: Store, year: dict, unit: str, content: bytes, ext: st
         return _unit_result(merged, ev, unit)
 
 
-def run_year(store: Store, year: dict) -> tuple[object, dict, dict[str, str]]:
-    """The units' latest valid files merged and scored: (evaluation, summary, file labels) or MergeFailed."""
+def merge_latest(store: Store, year: dict, progress: Progress = None):
+    """The units' latest valid files merged under the year's roster: the merge, or MergeFailed."""
     latest = store.latest_submissions(year["year"])
     roster = store.file_path(year["roster_sha"], "yaml")
     names = {u["id"]: u["name"] for u in year["units"]}
+    tell = progress or (lambda stage, done=0, total=0: None)
     with language("zh"), scratch(store) as folder:
         paths, labels = [], {}
         for index, (unit, sub) in enumerate(sorted(latest.items())):
@@ -165,10 +174,26 @@ def run_year(store: Store, year: dict) -> tuple[object, dict, dict[str, str]]:
             shutil.copyfile(store.file_path(sub["sha256"], sub["ext"]), path)
             paths.append(path)
             labels[path.name] = f"{names[unit]}:{sub['original_name']}"
+        tell("读取台账", 0, len(paths))
+
+        def read(done: int, total: int) -> None:
+            tell("读取台账", done, total)
+            if done == total:
+                tell("合并")                      # every file read: what is left is joining them
         try:
-            merged = merge_submissions(paths, roster)
+            merged = merge_submissions(paths, roster, read)
         except FactSetError as exc:
             raise MergeFailed(exc.problems, labels) from None
+    return merged, latest, names, labels
+
+
+def run_year(store: Store, year: dict, progress: Progress = None) -> tuple[object, dict, dict[str, str]]:
+    """The units' latest valid files merged and scored: (evaluation, summary, file labels) or MergeFailed.
+    `progress(stage, done, total)` is told each stage as it starts (jobs.py shows them)."""
+    merged, latest, names, labels = merge_latest(store, year, progress)
+    if progress:
+        progress("评分")
+    with language("zh"):
         ev = evaluate(merged.factset, merged.policy)
     summary = {"policy": ev.policy.id, "units": [score_row(s) for s in ev.scorecard.units],
                "recommended": [names.get(u, u) for u in ev.scorecard.recommended],

@@ -37,6 +37,33 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY AUTOINCREMENT, who TEXT NOT NULL, at TEXT NOT NULL, what TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '');
 """
+# The background merge+run (jobs.py): one row per run asked for; `state` moves queued → running →
+# done | failed, and `stage`/`done`/`total` say how far it is, so a reload shows it.
+JOBS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, year INTEGER NOT NULL, started_by TEXT NOT NULL, started_at TEXT NOT NULL,
+    finished_at TEXT, state TEXT NOT NULL CHECK (state IN ('running', 'done', 'failed')), stage TEXT NOT NULL DEFAULT '',
+    done INTEGER NOT NULL DEFAULT 0, total INTEGER NOT NULL DEFAULT 0, message TEXT NOT NULL DEFAULT '',
+    problems_json TEXT NOT NULL DEFAULT '[]', run_id INTEGER);
+CREATE UNIQUE INDEX IF NOT EXISTS one_running_job_a_year ON jobs (year) WHERE state = 'running';
+"""
+# The working group's review, kept as rows (never an edit of a submitted file): the clerks'
+# appeals, the adjustments, and which adjustments and submissions each reviewed run used.
+REVIEW_SCHEMA = """
+CREATE TABLE IF NOT EXISTS appeals (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, year INTEGER NOT NULL, unit TEXT NOT NULL, fact TEXT, clause TEXT, rule TEXT,
+    finding TEXT NOT NULL DEFAULT '', text TEXT NOT NULL, filed_by TEXT NOT NULL, filed_at TEXT NOT NULL,
+    answer TEXT NOT NULL DEFAULT 'pending' CHECK (answer IN ('pending', 'upheld', 'rejected')),
+    reason TEXT NOT NULL DEFAULT '', decision TEXT NOT NULL DEFAULT '', adjustment INTEGER,
+    answered_by TEXT, answered_at TEXT);
+CREATE TABLE IF NOT EXISTS adjustments (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, year INTEGER NOT NULL, action TEXT NOT NULL CHECK (action IN ('set', 'strike', 'add')),
+    fact TEXT NOT NULL DEFAULT '', changes_json TEXT NOT NULL DEFAULT '[]', reason TEXT NOT NULL, decision TEXT NOT NULL,
+    created_by TEXT NOT NULL, created_at TEXT NOT NULL, withdrawn_by TEXT, withdrawn_at TEXT);
+CREATE TABLE IF NOT EXISTS review_runs (
+    run_id INTEGER PRIMARY KEY REFERENCES runs(id), year INTEGER NOT NULL, review_sha TEXT NOT NULL,
+    submissions_json TEXT NOT NULL, adjustments_json TEXT NOT NULL, appeals_json TEXT NOT NULL, changes_json TEXT NOT NULL);
+"""
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 EXTENSIONS = {"xlsx", "yaml", "json", "html"}
 MIN_PASSWORD = 8
@@ -59,6 +86,10 @@ class Store:
         with self.db() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(SCHEMA)
+            db.executescript(REVIEW_SCHEMA)
+            db.executescript(JOBS_SCHEMA)
+            if "disabled" not in {c["name"] for c in db.execute("PRAGMA table_info(users)")}:
+                db.execute("ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0")   # databases made before accounts could be disabled
 
     # --- plumbing -----------------------------------------------------------------------------
     @contextmanager
@@ -132,18 +163,24 @@ class Store:
 
     def users(self) -> list[sqlite3.Row]:
         with self.db() as db:
-            return db.execute("SELECT name, role, unit, created_at FROM users ORDER BY role, unit, name").fetchall()
+            return db.execute("SELECT name, role, unit, created_at, disabled FROM users ORDER BY role, unit, name").fetchall()
 
-    def set_password(self, name: str, password: str, by: str) -> None:
+    def set_password(self, name: str, password: str, by: str, what: str = "修改密码") -> None:
         if len(password) < MIN_PASSWORD:
             raise UsageError(say("密码至少 {n} 个字符", "the password must have at least {n} characters", n=MIN_PASSWORD))
         with self.db() as db:
             db.execute("UPDATE users SET password_hash = ?, epoch = epoch + 1 WHERE name = ?", (_hasher.hash(password), name))
-            self.audit(by, "修改密码", name, db)
+            self.audit(by, what, name, db)
+
+    def set_disabled(self, name: str, disabled: bool, by: str) -> None:
+        """Disabling also moves the epoch on, so every session of the account ends at its next request."""
+        with self.db() as db:
+            db.execute("UPDATE users SET disabled = ?, epoch = epoch + ? WHERE name = ?", (int(disabled), int(disabled), name))
+            self.audit(by, "停用账号" if disabled else "启用账号", name, db)
 
     def user(self, name: str) -> sqlite3.Row | None:
         with self.db() as db:
-            return db.execute("SELECT name, role, unit, epoch FROM users WHERE name = ?", (name,)).fetchone()
+            return db.execute("SELECT name, role, unit, epoch, disabled FROM users WHERE name = ?", (name,)).fetchone()
 
     def check_password(self, name: str, password: str) -> sqlite3.Row | None:
         with self.db() as db:
@@ -203,12 +240,15 @@ class Store:
         return latest
 
     # --- runs --------------------------------------------------------------------------------
-    def add_run(self, year: int, by: str, shas: dict[str, str], summary: dict) -> int:
+    def add_run(self, year: int, by: str, shas: dict[str, str], summary: dict, job: int | None = None) -> int:
+        """The run, and the job that made it marked done, in one transaction: never one without the other."""
         with self.db() as db:
             cursor = db.execute("INSERT INTO runs (year, run_by, run_at, html_sha, xlsx_sha, json_sha, summary_json) "
                                 "VALUES (?, ?, ?, ?, ?, ?, ?)", (year, by, now(), shas["html"], shas["xlsx"], shas["json"],
                                                                  json.dumps(summary, ensure_ascii=False)))
             self.audit(by, "合并评分", f"{year} 年度:{len(summary.get('used', []))} 个机构的台账,报告 sha256 {shas['json']}", db)
+            if job is not None:
+                db.execute("UPDATE jobs SET state = 'done', finished_at = ?, run_id = ? WHERE id = ?", (now(), cursor.lastrowid, job))
             return cursor.lastrowid
 
     def latest_run(self, year: int) -> dict | None:
@@ -218,6 +258,89 @@ class Store:
             return None
         run = dict(row)
         run["summary"] = json.loads(run.pop("summary_json"))
+        return run
+
+    # --- the review: appeals, adjustments, reviewed runs ---------------------------------------------
+    def add_appeal(self, year: int, unit: str, fact: str | None, clause: str | None, rule: str | None, finding: str,
+                   text: str, by: str) -> int:
+        with self.db() as db:
+            cursor = db.execute("INSERT INTO appeals (year, unit, fact, clause, rule, finding, text, filed_by, filed_at) "
+                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (year, unit, fact, clause, rule, finding, text, by, now()))
+            self.audit(by, "提出申诉", f"{year} 年度 {unit} 申诉{cursor.lastrowid}:{finding or clause or ''}:{text}", db)
+            return cursor.lastrowid
+
+    def appeals(self, year: int, unit: str | None = None) -> list[dict]:
+        with self.db() as db:
+            if unit is None:
+                rows = db.execute("SELECT * FROM appeals WHERE year = ? ORDER BY id", (year,))
+            else:
+                rows = db.execute("SELECT * FROM appeals WHERE year = ? AND unit = ? ORDER BY id", (year, unit))
+            return [dict(r) for r in rows]
+
+    def appeal(self, year: int, appeal_id: int) -> dict | None:
+        with self.db() as db:
+            row = db.execute("SELECT * FROM appeals WHERE year = ? AND id = ?", (year, appeal_id)).fetchone()
+        return dict(row) if row else None
+
+    def answer_appeal(self, year: int, appeal_id: int, answer: str, reason: str, decision: str, adjustment: int | None,
+                      by: str, said: str) -> None:
+        with self.db() as db:
+            db.execute("UPDATE appeals SET answer = ?, reason = ?, decision = ?, adjustment = ?, answered_by = ?, answered_at = ? "
+                       "WHERE year = ? AND id = ?", (answer, reason, decision, adjustment, by, now(), year, appeal_id))
+            self.audit(by, "答复申诉", f"{year} 年度 申诉{appeal_id}:{said}", db)
+
+    def add_adjustment(self, year: int, action: str, fact: str, changes: list, reason: str, decision: str, by: str,
+                       said: str) -> int:
+        with self.db() as db:
+            cursor = db.execute("INSERT INTO adjustments (year, action, fact, changes_json, reason, decision, created_by, created_at) "
+                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                (year, action, fact, as_json(changes), reason, decision, by, now()))
+            self.audit(by, "录入审查调整", f"{year} 年度 调整{cursor.lastrowid}:{said};原因:{reason};依据:{decision}", db)
+            return cursor.lastrowid
+
+    def adjustments(self, year: int, withdrawn: bool = False) -> list[dict]:
+        """The year's adjustments in the order they were made (the order they apply in)."""
+        with self.db() as db:
+            rows = db.execute("SELECT * FROM adjustments WHERE year = ?" + ("" if withdrawn else " AND withdrawn_at IS NULL")
+                              + " ORDER BY id", (year,)).fetchall()
+        out = []
+        for row in rows:
+            item = dict(row)
+            item["changes"] = json.loads(item.pop("changes_json"))
+            out.append(item)
+        return out
+
+    def withdraw_adjustment(self, year: int, adjustment_id: int, by: str) -> None:
+        with self.db() as db:
+            db.execute("UPDATE adjustments SET withdrawn_by = ?, withdrawn_at = ? WHERE year = ? AND id = ? AND withdrawn_at IS NULL",
+                       (by, now(), year, adjustment_id))
+            self.audit(by, "撤销审查调整", f"{year} 年度 调整{adjustment_id}", db)
+
+    def add_reviewed_run(self, year: int, by: str, shas: dict[str, str], summary: dict, inputs: dict) -> int:
+        """A run of the year as reviewed, with what it used: the submissions, the review file, the adjustments."""
+        with self.db() as db:
+            cursor = db.execute("INSERT INTO runs (year, run_by, run_at, html_sha, xlsx_sha, json_sha, summary_json) "
+                                "VALUES (?, ?, ?, ?, ?, ?, ?)", (year, by, now(), shas["html"], shas["xlsx"], shas["json"],
+                                                                 as_json(summary)))
+            run_id = cursor.lastrowid
+            db.execute("INSERT INTO review_runs VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       (run_id, year, inputs["review_sha"], as_json(inputs["submissions"]), as_json(inputs["adjustments"]),
+                        as_json(inputs["appeals"]), as_json(inputs["changes"])))
+            used = "、".join(f"调整{a}" for a in inputs["adjustments"]) or "无调整"
+            self.audit(by, "审查评分", f"{year} 年度:{len(inputs['submissions'])} 个机构的台账,{used},审查调整文件 sha256 "
+                                       f"{inputs['review_sha']},报告 sha256 {shas['json']}", db)
+            return run_id
+
+    def latest_reviewed_run(self, year: int) -> dict | None:
+        with self.db() as db:
+            row = db.execute("SELECT * FROM runs JOIN review_runs ON runs.id = review_runs.run_id WHERE runs.year = ? "
+                             "ORDER BY runs.id DESC LIMIT 1", (year,)).fetchone()
+        if row is None:
+            return None
+        run = dict(row)
+        run["summary"] = json.loads(run.pop("summary_json"))
+        for key in ("submissions", "adjustments", "appeals", "changes"):
+            run[key] = json.loads(run.pop(f"{key}_json"))
         return run
 
 

@@ -4,7 +4,7 @@ one is typed by hand: the checks `evaluator check-policy` runs on a policy's num
 Like completeness/, one small module per check, each with a `CODE` (the problem's `code`)
 and `check(source) -> list[Problem]`; `CHECKS` is the registry. A check reads the policy as
 written (`CompiledPolicy.written`: titles, explanations and rulings with their placeholders)
-and reports at the line of the file: `file:line: message(code)`.
+and reports at the line of the file; check-policy prints `file:line:col: 级别 message (code)` (checks.problem_line).
 
 - literal_number      a number typed in a rule's title or explanation, or in a ruling
 - number_disagrees    a parameter's value that its own sentence, or the clause's wording, does not state

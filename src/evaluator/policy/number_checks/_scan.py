@@ -15,8 +15,8 @@ from typing import Any, Callable, Iterable
 
 from ...errors import Problem
 from ...numbers import plain
-from ..model import Clause, Parameter, Policy
-from ..wording import PLACEHOLDER
+from ..model import Clause, Parameter, Policy, Rule
+from ..wording import PLACEHOLDER, clause_names, render
 
 _DIGITS = re.compile(r"(?<![A-Za-z0-9.])\d+(?:\.\d+)*(?![0-9])")
 _RANGE = "-–—~～至到"
@@ -87,6 +87,11 @@ def context(text: str, number: Number, width: int = 12) -> str:
     """A few characters either side of the number, as it stands in the text."""
     a, b = max(0, number.start - width), min(len(text), number.end + width)
     return ("…" if a else "") + text[a:b] + ("…" if b < len(text) else "")
+
+
+def rule_title(clause: Clause, rule: Rule) -> str:
+    """A rule's title as staff read it, its placeholders filled in: a message names the rule by it."""
+    return render(rule.title, clause_names(clause))
 
 
 def clause_ids(policy: Policy) -> set[str]:

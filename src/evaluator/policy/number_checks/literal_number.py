@@ -10,7 +10,7 @@ from __future__ import annotations
 from ...errors import Problem
 from ...i18n import listing, say
 from ..wording import SECTION_VALUES
-from ._scan import Source, compatible, context, numbers
+from ._scan import Source, compatible, context, numbers, rule_title
 
 CODE = "literal-number"
 
@@ -18,28 +18,34 @@ CODE = "literal-number"
 def check(source: Source) -> list[Problem]:
     policy = source.policy
     problems = []
-    everywhere = [(f"{c.id}.{name}", abs(p.value), p.unit) for c in policy.clauses for name, p in c.parameters.items()]
-    everywhere += [(f"{key}.{attr}", getattr(s, attr), "分") for key, s in policy.sections.items() for attr in SECTION_VALUES
+    # (placeholder, value, unit, title): the placeholder is what to type, the title which number it is
+    everywhere = [(f"{c.id}.{name}", abs(p.value), p.unit, p.title) for c in policy.clauses for name, p in c.parameters.items()]
+    everywhere += [(f"{key}.{attr}", getattr(s, attr), "分", "") for key, s in policy.sections.items() for attr in SECTION_VALUES
                    if getattr(s, attr) is not None]
     for ci, clause in enumerate(policy.clauses):
         for ri, rule in enumerate(clause.rules):
             for key, zh, en in (("title", "标题", "title"), ("explain", "说明", "explanation")):
                 text = getattr(rule, key)
                 for n in numbers(text, source.ids):
-                    names = [f"{{{p}}}" for p, prm in clause.parameters.items()
+                    names = [_placeholder(p, prm.title) for p, prm in clause.parameters.items()
                              if abs(prm.value) == n.value and compatible(n, prm.unit)]
-                    problems.append(source.problem(CODE, _message(f"规则 {rule.id} 的{zh}", f"the {en} of rule {rule.id}",
+                    problems.append(source.problem(CODE, _message(f"规则“{rule_title(clause, rule)}”的{zh}", f"the {en} of rule {rule.id}",
                                                                   n.shown(), context(text, n), names, clause.id),
                                                    "clauses", ci, "rules", ri, key))
     for rid, ruling in policy.rulings.items():
         for key, zh, en in (("title", "标题", "title"), ("text", "原文", "text")):
             text = getattr(ruling, key)
             for n in numbers(text, source.ids, ruling.literal_numbers):
-                names = [f"{{{k}}}" for k, value, unit in everywhere if value == n.value and compatible(n, unit)][:3]
+                names = [_placeholder(k, title) for k, value, unit, title in everywhere if value == n.value and compatible(n, unit)][:3]
                 problems.append(source.problem(CODE, _message(f"裁定 {rid} 的{zh}", f"the {en} of ruling {rid}",
                                                               n.shown(), context(text, n), names, None),
                                                "rulings", rid, key))
     return problems
+
+
+def _placeholder(name: str, title: str) -> str:
+    """`{name}`, as the file writes it, with the parameter's title in Chinese."""
+    return say("{{{n}}}({t})", "{{{n}}}", n=name, t=title) if title else f"{{{name}}}"
 
 
 def _message(where_zh: str, where_en: str, number: str, around: str, names: list[str], clause: str | None) -> str:

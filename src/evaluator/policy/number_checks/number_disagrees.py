@@ -27,13 +27,13 @@ def check(source: Source) -> list[Problem]:
             others = [n.shown() for n in said if compatible(n, parameter.unit)
                       and not any(states(n, q) for q in params.values())]
             if others:
-                message = say("参数 {p} 的值是 {v},但它的原文“{t}”写的是 {n}",
+                message = say("参数“{pt}”的值是 {v},但它的原文“{t}”写的是 {n}",
                               "parameter {p} is {v}, but its wording '{t}' says {n}",
-                              p=name, v=shown_value(parameter), t=parameter.text, n=listing(others))
+                              pt=parameter.title, p=name, v=shown_value(parameter), t=parameter.text, n=listing(others))
             else:
-                message = say("参数 {p} 的值是 {v},但它的原文“{t}”中没有这个数",
+                message = say("参数“{pt}”的值是 {v},但它的原文“{t}”中没有这个数",
                               "parameter {p} is {v}, but its wording '{t}' does not state it",
-                              p=name, v=shown_value(parameter), t=parameter.text)
+                              pt=parameter.title, p=name, v=shown_value(parameter), t=parameter.text)
             problems.append(source.problem(CODE, message, "clauses", ci, "parameters", name, "text"))
         for key, zh, en, text in wording(clause):
             for name, parameter in params.items():
@@ -42,7 +42,7 @@ def check(source: Source) -> list[Problem]:
                     if any(states(n, parameter) for n in numbers(held, source.ids, clause.literal_numbers, characters=True)):
                         continue
                     problems.append(source.problem(CODE, say(
-                        "条款 {c} 的{w}写的是“{h}”,而参数 {p} 的值是 {v}",
+                        "条款 {c} 的{w}写的是“{h}”,而参数“{pt}”的值是 {v}",
                         "the {w_en} of clause {c} says '{h}', but parameter {p} is {v}",
-                        c=clause.id, w=zh, w_en=en, h=held, p=name, v=shown_value(parameter)), "clauses", ci, key))
+                        c=clause.id, w=zh, w_en=en, h=held, pt=parameter.title, p=name, v=shown_value(parameter)), "clauses", ci, key))
     return problems

@@ -19,7 +19,7 @@ def check(source: Source) -> list[Problem]:
         for name, parameter in clause.parameters.items():
             if not any(occurrences(text, parameter.text) for text in texts):
                 problems.append(source.problem(CODE, say(
-                    "参数 {p} 的原文“{t}”不是条款 {c} 原文中的文字;请照办法原文逐字抄写",
+                    "参数“{pt}”的原文“{t}”不是条款 {c} 原文中的文字;请照办法原文逐字抄写",
                     "the wording of parameter {p}, '{t}', is not in the wording of clause {c}; copy it from the method word for word",
-                    p=name, t=parameter.text, c=clause.id), "clauses", ci, "parameters", name, "text"))
+                    pt=parameter.title, p=name, t=parameter.text, c=clause.id), "clauses", ci, "parameters", name, "text"))
     return problems

@@ -12,9 +12,12 @@ from typing import Any, Iterator
 from ...errors import Problem
 from ...i18n import listing, say
 from ...numbers import plain
-from ._scan import Source
+from ._scan import Source, rule_title
 
 CODE = "rule-literal"
+
+# The keys of a rule, as an editor reads them in Chinese (a join's condition names the join).
+_WHERE = {"points": ("分值(points)", "points"), "when": ("条件(when)", "when"), "per.over": ("计量的起算数(per 的 over)", "per.over")}
 
 
 def literal(value: Any) -> bool:
@@ -40,13 +43,17 @@ def when_literals(when: Any) -> Iterator[Any]:
 def check(source: Source) -> list[Problem]:
     problems = []
     for ci, clause in enumerate(source.policy.clauses):
-        names = ", ".join(f"${n}" for n in clause.parameters) or say("(本条款还没有参数)", "(the clause has no parameters yet)")
+        # what to write instead: `$name` is the syntax of the file, the title says which number it is
+        names = (say("、", ", ").join(say("${n}({t})", "${n}", n=n, t=p.title) for n, p in clause.parameters.items())
+                 or say("(本条款还没有参数)", "(the clause has no parameters yet)"))
 
         def report(rule, ri, what: str, values: list, *key: Any) -> None:
+            zh, en = _WHERE.get(what) or (f"同时读取的事实 {what.split('.')[1]} 的条件", what)
             problems.append(source.problem(CODE, say(
-                "规则 {r} 的 {w} 写的是数字 {n},应写成本条款的参数:{p}",
+                "规则“{t}”的{w}写的是数字 {n},应写成本条款的参数:{p}",
                 "rule {r} types the number {n} in {w}; write a parameter of its clause: {p}",
-                r=rule.id, w=what, n=listing(plain(Decimal(v)) for v in values), p=names), "clauses", ci, "rules", ri, *key))
+                t=rule_title(clause, rule), r=rule.id, w=say(zh, en), n=listing(plain(Decimal(v)) for v in values), p=names),
+                "clauses", ci, "rules", ri, *key))
 
         for ri, rule in enumerate(clause.rules):
             if literal(rule.points) and not allowed_points(rule):

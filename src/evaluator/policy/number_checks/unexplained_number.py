@@ -23,7 +23,7 @@ def check(source: Source) -> list[Problem]:
         full = section.full_marks if section is not None else None
         params = clause.parameters
         fields = [(say("{w_zh}", "{w_en}", w_zh=zh, w_en=en), text, (key,), None) for key, zh, en, text in wording(clause)]
-        fields += [(say("参数 {p} 的原文", "wording of parameter {p}", p=name), p.text, ("parameters", name, "text"), name)
+        fields += [(say("参数“{t}”的原文", "wording of parameter {p}", t=p.title, p=name), p.text, ("parameters", name, "text"), name)
                    for name, p in params.items()]
         for where, text, path, own in fields:
             # numbers number_disagrees.py reports: a changed parameter's, where the wording holds its

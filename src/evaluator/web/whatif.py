@@ -1,0 +1,224 @@
+"""假如 (what-if): the year's latest merged facts scored under the policy in force and under a draft,
+side by side — per unit the totals and ranks, per clause what moved and why.
+
+The draft is a version from the registry (a draft such as method-2025-draft, or any other
+version), or an amendment uploaded for the occasion: a YAML/JSON delta (policy/amend.py) or the
+filled amendment workbook (policy/amendment_workbook.py), checked by content as a ledger is
+(uploads.py) and read in a private folder under DIR/tmp that is removed afterwards; nothing of
+it is kept. The comparison itself is `evaluator diff`'s (diff.py). A clerk sees only their unit."""
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from pathlib import Path
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+from starlette.routing import Route
+
+from ..diff import diff
+from ..errors import EvaluatorError, InputError
+from ..evaluate import evaluate
+from ..i18n import language
+from ..numbers import plain, two_places
+from ..policy import CompiledPolicy
+from ..policy.registry import choose_policy
+from ..yamlio import load_document
+from .docs_pages import known_policies
+from .service import MergeFailed, merge_latest, problem_rows, scratch
+from .store import Store
+from .uploads import UploadRefused, check_upload, safe_name
+
+UPLOAD_ID = "whatif-upload"                 # the id an uploaded workbook's delta gets (never shown)
+FIELD_WORDS = {"text": "办法原文", "title": "标题", "requirements": "考核要求", "explain": "说明文字"}
+
+
+# --- the draft --------------------------------------------------------------------------------------
+def uploaded_draft(store: Store, base: CompiledPolicy, content: bytes, name: str, ext: str) -> CompiledPolicy:
+    """The policy an uploaded amendment makes of `base`: PolicyError / UsageError when it does not."""
+    from ..errors import PolicyError, Problem
+    with language("zh"), scratch(store) as folder:
+        if ext == "xlsx":
+            from ..policy.amendment_workbook import amendment_from
+            workbook = folder / "amendment.xlsx"
+            workbook.write_bytes(content)
+            output = folder / f"{UPLOAD_ID}.yaml"
+            text, _, _ = amendment_from(workbook, UPLOAD_ID, output, base.policy.effective_from, f"{base.policy.title}(上传的修订:{name})", base)
+            output.write_text(text, encoding="utf-8")
+        else:
+            output = folder / f"amendment-{hashlib.sha256(content).hexdigest()[:16]}.{ext}"
+            output.write_bytes(content)
+            document, problems = load_document(output)
+            if problems:
+                raise PolicyError(problems)
+            if not isinstance(document, dict) or "amends" not in document:
+                raise PolicyError([Problem(str(output), None, "这个文件不是修订:修订文件应写明 amends(所修订的考核办法)和 changes(修改之处)", "amendment")])
+        from ..policy import load_policy
+        return load_policy(output)
+
+
+def _unit_of(value) -> str:
+    return getattr(value, "unit", "") or ""
+
+
+def reasons(base: CompiledPolicy, draft: CompiledPolicy) -> dict[str, list[str]]:
+    """Per clause, in words, what the draft changes that can move points: parameter values, rule points."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for cid, clause in draft.clauses.items():
+        old = base.clauses.get(cid)
+        if old is None:
+            found[cid].append("新增条款")
+            continue
+        for name, prm in clause.parameters.items():
+            was = old.parameters.get(name)
+            if was is not None and was.value != prm.value:
+                found[cid].append(f"“{was.text}”改为“{prm.text}”({plain(was.value)} → {plain(prm.value)} {_unit_of(prm)})"
+                                  if was.text != prm.text else f"“{prm.text}”中的数值 {plain(was.value)} → {plain(prm.value)}{_unit_of(prm)}")
+        for rule in draft.rules_of(cid):
+            was = base.rules_by_key.get(rule.key)
+            if was is not None and was.rate != rule.rate:
+                found[cid].append(f"“{rule.rule.title}”分值 {plain(was.rate)} → {plain(rule.rate)}")
+    if base.policy.awards != draft.policy.awards:
+        found["awards"].append("评优规定修改")
+    return found
+
+
+def edit_sentence(edit, draft: CompiledPolicy) -> str:
+    """One change of an amendment, in Chinese, named by its clause and title (no internal names)."""
+    clause = draft.clauses.get(edit.clause) if edit.clause else None
+    where = f"{clause.id} {clause.title}:" if clause else ""
+    if edit.kind == "parameter" and edit.field == "value":
+        prm = clause.parameters.get(edit.name) if clause else None
+        return f"{where}“{prm.text if prm else ''}”,数值 {plain(edit.old)} → {plain(edit.new)} {_unit_of(prm)}"
+    if edit.kind == "parameter":
+        return f"{where}参数原文改为“{edit.new}”"
+    if edit.kind == "clause":
+        return f"{where}{FIELD_WORDS.get(edit.field, '条文')}修改"
+    if edit.kind == "rule":
+        rule = next((r.rule for r in draft.rules if r.id == edit.name), None)
+        title = f"“{rule.title}”" if rule else "一条规则"
+        return f"{where}{title}分值 {plain(edit.old)} → {plain(edit.new)}" if edit.field == "points" else \
+            f"{where}{title}{FIELD_WORDS.get(edit.field, '')}修改"
+    if edit.kind == "ruling":
+        return f"裁定 {edit.name} {FIELD_WORDS.get(edit.field, '')}修改"
+    if edit.kind == "awards":
+        return edit.what
+    return f"用语修改:“{edit.old}” → “{edit.new}”"
+
+
+# --- the comparison ---------------------------------------------------------------------------------
+def signed(value) -> str:
+    text = two_places(value)
+    return "+" + text if value > 0 else text
+
+
+def compare(store: Store, year: dict, draft: CompiledPolicy, unit: str | None) -> dict:
+    """The side-by-side view: the year's latest merged facts under its policy and under `draft`
+    (MergeFailed when the units' files do not merge). `unit`: a clerk's, the only one shown."""
+    merged, latest, names, _ = merge_latest(store, year)
+    with language("zh"):
+        base = choose_policy(year["year"], year["policy_id"])
+        d = diff(evaluate(merged.factset, base), evaluate(merged.factset, draft))
+        why = reasons(base, draft)
+        clauses = {**base.clauses, **draft.clauses}
+        new_findings = defaultdict(list)
+        for f in d.new.findings:
+            new_findings[f.unit, f.clause].append(f"{f.explanation}({signed(f.points)} 分)")
+        old_findings = defaultdict(list)
+        for f in d.old.findings:
+            old_findings[f.unit, f.clause].append(f"{f.explanation}({signed(f.points)} 分)")
+        units = [{"unit": u.unit, "name": u.name, "old": two_places(u.old["total"]), "new": two_places(u.new["total"]),
+                  "delta": signed(u.delta["total"]), "moved": u.delta["total"] != 0, "old_rank": u.old_rank, "new_rank": u.new_rank,
+                  "old_eligible": u.old_eligible, "new_eligible": u.new_eligible}
+                 for u in d.units if unit is None or u.unit == unit]
+        moved = [{"unit": names.get(c.unit, c.unit), "clause": c.clause, "title": getattr(clauses.get(c.clause), "title", ""),
+                  "old": two_places(c.old), "new": two_places(c.new), "delta": signed(c.delta),
+                  "why": why.get(c.clause) or ["本条款的规则和参数未改;分值随其他条款的修改而变(如封顶、替代)"],
+                  "before": old_findings[c.unit, c.clause], "after": new_findings[c.unit, c.clause]}
+                 for c in d.clauses if unit is None or c.unit == unit]
+        amendment = [edit_sentence(e, draft) for e in d.amendment]
+    return {"base": base.policy.title, "draft": draft.policy.title, "units": units, "clauses": moved,
+            "amendment": amendment, "submitted": len([u for u in latest if u in names]), "all_units": len(names)}
+
+
+# --- the routes -------------------------------------------------------------------------------------
+def _web():
+    from . import app                                   # imported late: app.py imports this module
+    return app
+
+
+def _year_for(request: Request, user) -> dict:
+    web = _web()
+    year = web.year_of(request)
+    if user["role"] == "clerk" and not any(u["id"] == user["unit"] for u in year["units"]):
+        raise HTTPException(403)
+    return year
+
+
+def _choices(year: dict) -> list[dict]:
+    """The versions a year may be compared with: every one but its own, drafts first."""
+    return sorted((p for p in known_policies() if p["id"] != year["policy_id"]), key=lambda p: (not p["draft"], p["id"]))
+
+
+async def whatif_start(request: Request):
+    """The latest year the user may see (a clerk: one with their unit)."""
+    web = _web()
+    user = web.current_user(request)
+    years = [y for y in web.store_of(request).years()
+             if user["role"] != "clerk" or any(u["id"] == user["unit"] for u in y["units"])]
+    if not years:
+        return web.page(request, "error.html", 404, message="还没有可以做假如评分的考核年度")
+    chosen = request.query_params.get("policy", "")
+    return RedirectResponse(f"/years/{years[0]['year']}/whatif" + (f"?policy={chosen}" if chosen.isascii() and chosen else ""), 303)
+
+
+async def whatif_page(request: Request):
+    web = _web()
+    user = web.current_user(request)
+    store = web.store_of(request)
+    year = _year_for(request, user)
+    choices = await run_in_threadpool(_choices, year)
+
+    def show(status: int = 200, **context):
+        return web.page(request, "whatif_page.html", status, year=year, choices=choices, **context)
+    if request.method == "GET":
+        return show(chosen=request.query_params.get("policy", ""))
+    limit = request.app.state.max_upload
+    form = await web.checked_form(request, limit)
+    chosen = str(form.get("policy", ""))
+    upload = form.get("amendment")
+    unit = user["unit"] if user["role"] == "clerk" else None
+    try:
+        if upload is not None and not isinstance(upload, str) and upload.filename:
+            content = await upload.read(limit + 1)
+            name = safe_name(upload.filename)
+            ext = check_upload(content, name, limit, allow_text=True)
+            base = await run_in_threadpool(choose_policy, year["year"], year["policy_id"])
+            draft = await run_in_threadpool(uploaded_draft, store, base, content, name, ext)
+            label = f"上传的修订“{name}”"
+        else:
+            draft = next((p["compiled"] for p in choices if p["id"] == chosen), None)
+            if draft is None:
+                return show(400, chosen=chosen, error="请选择一个考核办法草案,或上传修订文件")
+            label = draft.policy.title
+        result = await run_in_threadpool(compare, store, year, draft, unit)
+    except UploadRefused as refused:
+        return show(refused.status, chosen=chosen, error=refused.message)
+    except MergeFailed as exc:
+        return show(422, chosen=chosen, error=f"各机构的台账合并时有 {len(exc.problems)} 处问题,无法做假如评分",
+                    problems=problem_rows(exc.problems, exc.labels))
+    except InputError as exc:
+        named = {Path(p.file).name: "上传的修订" for p in exc.problems}
+        return show(422, chosen=chosen, error=f"修订文件有 {len(exc.problems)} 处问题,无法评分", problems=problem_rows(exc.problems, named))
+    except EvaluatorError as exc:
+        return show(422, chosen=chosen, error=f"无法做假如评分:{exc}")
+    store.audit(user["name"], "假如评分", f"{year['year']} 年度:按 {label} 对照 {result['base']}" + (f"(机构 {unit})" if unit else ""))
+    return show(chosen=chosen, result=result, label=label)
+
+
+routes = [
+    Route("/whatif", whatif_start, name="whatif_start"),
+    Route("/years/{year:int}/whatif", whatif_page, methods=["GET", "POST"], name="whatif"),
+]
