@@ -10,7 +10,9 @@ import socket
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -32,27 +34,36 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def server(tmp_path):
+@contextmanager
+def served(app) -> Iterator[str]:
+    """The app served by uvicorn in a thread, on a free loopback port: its address (the browser tests' server)."""
     import uvicorn
-    from evaluator.web.app import create_app
-    users(tmp_path / "data")
     port = free_port()
-    config = uvicorn.Config(create_app(tmp_path / "data"), host="127.0.0.1", port=port, log_level="warning")
-    running = uvicorn.Server(config)
+    running = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
     while not running.started:
         assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        running.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture
+def server(tmp_path):
+    from evaluator.web.app import create_app
+    users(tmp_path / "data")
+    with served(create_app(tmp_path / "data")) as address:
+        yield address
 
 
 @pytest.fixture
 def browser():
+    """Debian's chromium through Playwright (shared by every browser test of the workbench)."""
     with sync_api.sync_playwright() as p:
         launched = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
         yield launched

@@ -5,13 +5,12 @@ disable a user. Screenshots go to docs/screenshots/web-*.png only with EVALUATOR
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
 from evaluator.policy.registry import choose_policy, versions
 from evaluator.web import jobs
-from test_web_browser import ARGS, CHROMIUM, SHOTS, free_port, sign_in  # the same browser and screenshots folder
+from test_web_browser import SHOTS, browser, served, sign_in  # noqa: F401  the same browser (a fixture), server and screenshots folder
 from web.workbench import PASSWORDS, good_ledger, roster_yaml, users
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
@@ -20,29 +19,11 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Pyt
 @pytest.fixture
 def workbench(tmp_path):
     """(address, app) of a workbench served by uvicorn in a thread."""
-    import uvicorn
     from evaluator.web.app import create_app
     users(tmp_path / "data")
     app = create_app(tmp_path / "data")
-    port = free_port()
-    running = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not running.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", app
-    running.should_exit = True
-    thread.join(10)
-
-
-@pytest.fixture
-def browser():
-    with sync_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield launched
-        launched.close()
+    with served(app) as address:
+        yield address, app
 
 
 def test_policy_pages_what_if_run_progress_and_disabling_a_user(workbench, browser, tmp_path, monkeypatch):

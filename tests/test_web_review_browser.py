@@ -6,8 +6,6 @@ test_web_browser.py), otherwise to a temporary folder."""
 from __future__ import annotations
 
 import io
-import threading
-import time
 import warnings
 
 import pytest
@@ -16,7 +14,7 @@ from docx import Document
 from web.workbench import create_year, good_ledger, sign_in as client_sign_in, upload, users
 
 warnings.filterwarnings("ignore", message=".*httpx2.*")
-from test_web_browser import ARGS, CHROMIUM, SHOTS, free_port, sign_in, sync_api  # noqa: E402  (skips without chromium)
+from test_web_browser import SHOTS, browser, served, sign_in  # noqa: E402,F401  (skips without chromium; browser is a fixture)
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -24,7 +22,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.fixture
 def server(tmp_path):
     """The year with office's and legal's ledgers (set up through the app itself), then served."""
-    import uvicorn
     from starlette.testclient import TestClient
     from evaluator.web.app import create_app
     data = tmp_path / "data"
@@ -34,25 +31,8 @@ def server(tmp_path):
     assert create_year(admin, client_sign_in(admin, "admin")).status_code == 303
     assert upload(clerk, client_sign_in(clerk, "clerk"), good_ledger("office", "张三"), name="办公厅台账.xlsx").status_code == 303
     assert upload(legal, client_sign_in(legal, "legalclerk"), good_ledger("legal", "李四"), unit="legal").status_code == 303
-    port = free_port()
-    running = uvicorn.Server(uvicorn.Config(create_app(data), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not running.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", app.state.store
-    running.should_exit = True
-    thread.join(10)
-
-
-@pytest.fixture
-def browser():
-    with sync_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield launched
-        launched.close()
+    with served(create_app(data)) as address:
+        yield address, app.state.store
 
 
 def test_clerk_appeals_reviewer_adjusts_and_runs_leader_approves_and_downloads_the_notice(server, browser):

@@ -46,7 +46,6 @@ class DecisionLog:
     decisions: list[Decision]                 # awarded, zero, silent, withheld, excluded; in policy order
     near_misses: list[Decision] = field(default_factory=list)   # found by the engine in the same pass
     sources: tuple[Iterable[Any], ...] = ()   # the facts and the derived facts the decisions were made on
-    _context: RenderContext | None = None
 
     @cached_property
     def facts(self) -> dict[str, Any]:
@@ -123,15 +122,15 @@ def decide(policy: CompiledPolicy, matches: Iterable[Match], unit_names: Mapping
     decisions: list[Decision] = []
     for rule, fact, joined in matched:
         by = replacing.get((rule.clause.id, rule.id, fact.id)) if replacing else None
+        quantity = quantity_of(rule, fact)
         if by is not None:
             kind = "withheld"
         elif rule.rule.silent:
             kind = "silent"
+        elif rule.rate != 0 and quantity == 0:
+            kind = "zero"
         else:
-            kind = None
-        quantity = quantity_of(rule, fact)
-        if kind is None:
-            kind = "zero" if rule.rate != 0 and quantity == 0 else "awarded"
+            kind = "awarded"
         for unit in credited_units(rule, fact):
             decisions.append(_decision(context, kind, unit, rule, fact, joined, quantity, by))
     readers = _readers(policy)
@@ -141,7 +140,7 @@ def decide(policy: CompiledPolicy, matches: Iterable[Match], unit_names: Mapping
             decisions.append(Decision("excluded", d.unit, clause.id, "", ZERO, (fid,), clause.section, ZERO, ZERO,
                                       derived_from=d.id, fact=d, _context=context))
     decisions.sort(key=_order(policy))
-    return DecisionLog(policy, decisions, _near_misses(context, matches, matched), sources, context)
+    return DecisionLog(policy, decisions, _near_misses(context, matches, matched), sources)
 
 
 def _near_misses(context: RenderContext, matches: list[Match], matched: list[tuple]) -> list[Decision]:

@@ -39,7 +39,7 @@ class RuleOutcome:
 class FactOutcome:
     fact: Any
     outcomes: list[RuleOutcome]
-    not_counted: list[str] = field(default_factory=list)
+    excluded: list[Decision] = field(default_factory=list)   # records the derivation did not count (R8)
 
 
 def why_not(ev: Evaluation, unit: str, clause: str) -> tuple[str, str, list[FactOutcome]]:
@@ -55,10 +55,7 @@ def _fact_outcome(ev: Evaluation, uid: str, fact: Any, entries: list, near: set)
     decided = [e for e in entries if e.kind != "not_met"]
     outcomes = [o for o in (_rule_outcome(ev, uid, e, decided, near) for e in entries if e.kind != "excluded")
                 if o is not None]
-    facts = ev.decisions.facts
-    not_counted = [f"{d.fact_id} {escape(fact_summary(ev, facts[d.fact_id]))}  {escape(where(ev, d.fact_id))}"
-                   for d in entries if d.kind == "excluded"]
-    return FactOutcome(fact, outcomes, not_counted)
+    return FactOutcome(fact, outcomes, [d for d in entries if d.kind == "excluded"])
 
 
 def _is_kind_test(ev: Evaluation, fact_type: str, test: Test) -> bool:
@@ -96,10 +93,6 @@ def _not_met(ev: Evaluation, uid: str, entry: NotMet, near: set) -> RuleOutcome 
     return RuleOutcome(rule, "failed", "条件未满足", failures=texts, near_misses=texts if missed else [])
 
 
-def fact_id_of(fact: Any) -> str:
-    return fact.evidence[0] if isinstance(fact, DerivedFact) and fact.evidence else fact.id
-
-
 def _failed_text(ev: Evaluation, fact_type: str, test: Test, actual: Any) -> str:
     return failed_text(test, actual, fact_type, ev.policy)   # the words the site and check-policy use too
 
@@ -120,13 +113,14 @@ def print_why_not(ev: Evaluation, unit: str, clause: str, console: Console) -> N
         console.print(f"本年度 {escape(name)} 没有本条款考虑的事实({'、'.join(types)}),所以不加不减。")
         return
     for fo in facts:
-        fid = fact_id_of(fo.fact)
         if isinstance(fo.fact, DerivedFact):   # its id is internal; its summary names the person and the sum
             console.print(f"\n{escape(fact_summary(ev, fo.fact))}")
         else:
-            console.print(f"\n{escape(fo.fact.id)}  [dim]{escape(where(ev, fid))}[/dim]:{escape(fact_summary(ev, fo.fact))}")
-        for line in fo.not_counted:
-            console.print(f"  不计入:{escape(line)}")
+            console.print(f"\n{escape(fo.fact.id)}  [dim]{escape(where(ev, fo.fact.id))}[/dim]:{escape(fact_summary(ev, fo.fact))}")
+        facts = ev.decisions.facts
+        for d in fo.excluded:
+            console.print(f"  不计入:{escape(d.fact_id)} {escape(fact_summary(ev, facts[d.fact_id]))}  "
+                          f"[dim]{escape(where(ev, d.fact_id))}[/dim]")
         for o in fo.outcomes:
             rulings = "、".join(o.rule.rule.rulings or o.rule.clause.rulings)
             suffix = f" [dim]({rulings})[/dim]" if rulings else ""

@@ -23,7 +23,7 @@ from starlette.routing import Route
 
 from ..errors import EvaluatorError
 from .service import MergeFailed, problem_rows, render_reports, run_year
-from .store import Store, now
+from .store import Store, decoded, now
 
 STAGES = ("读取台账", "合并", "评分", "生成报告")
 WAIT_SECONDS = 5.0              # how long the POST waits before showing the progress page instead
@@ -36,11 +36,7 @@ _threads: dict[tuple[str, int], threading.Thread] = {}   # (database, job id) ->
 def job(store: Store, job_id: int) -> dict | None:
     with store.db() as db:
         row = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
-    if row is None:
-        return None
-    found = dict(row)
-    found["problems"] = json.loads(found.pop("problems_json"))
-    return found
+    return decoded(row) if row is not None else None
 
 
 def running_job(store: Store, year: int) -> dict | None:

@@ -20,10 +20,10 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
 from ..errors import EvaluatorError
-from ..i18n import language, say
+from ..i18n import language
 from ..numbers import plain, signed
 from . import reviews
-from .app import REPORT_TYPES, attachment, checked_form, current_user, page, store_of, unit_of, year_of
+from .app import attachment, checked_form, current_user, page, store_of, unit_of, year_of
 from .reviews import ACTIONS, ANSWERS, ReviewRefused, adjustment_name, appeal_name
 from .service import MergeFailed, problem_rows, render_reports, score_row
 
@@ -116,7 +116,6 @@ def appeal_rows(store, year: dict, unit: str | None = None) -> list[dict]:
 # --- the clerk: their unit's appeals -------------------------------------------------------------------
 async def unit_appeals(request: Request):
     user = current_user(request, "clerk", *READERS)
-    store = store_of(request)
     year = year_of(request)
     unit = unit_of(request, user, year)
     return await _unit_appeals_page(request, year, unit)
@@ -234,8 +233,8 @@ def _why_not(ev, merged, unit: str, clause: str) -> dict:
         for fo in facts:
             derived = isinstance(fo.fact, DerivedFact)
             sources = [merged.source(s) for s in (fo.fact.sources if derived else (fo.fact.id,))]
-            not_counted = [line.split("  ")[0] + (f"({merged.source(line.split(' ', 1)[0])})" if merged.source(line.split(" ", 1)[0]) else "")
-                           for line in fo.not_counted]
+            not_counted = [f"{d.fact_id} {fact_summary(ev, ev.decisions.facts[d.fact_id])}"
+                           + (f"({merged.source(d.fact_id)})" if merged.source(d.fact_id) else "") for d in fo.excluded]
             rows.append({"summary": fact_summary(ev, fo.fact), "sources": [s for s in sources if s], "not_counted": not_counted,
                          "outcomes": [{"verdict": o.verdict, "said": verdict_word(o.verdict), "rule": o.rule.rule.title,
                                        "text": ";".join(o.failures) if o.failures else o.text,

@@ -214,9 +214,7 @@ class Store:
 
     @staticmethod
     def _year(row: sqlite3.Row) -> dict:
-        year = dict(row)
-        year["units"] = json.loads(year.pop("units_json"))
-        return year
+        return decoded(row)
 
     # --- submissions ------------------------------------------------------------------------------
     def add_submission(self, year: int, unit: str, sha: str, ext: str, original_name: str, size: int, by: str) -> None:
@@ -254,11 +252,7 @@ class Store:
     def latest_run(self, year: int) -> dict | None:
         with self.db() as db:
             row = db.execute("SELECT * FROM runs WHERE year = ? ORDER BY id DESC LIMIT 1", (year,)).fetchone()
-        if row is None:
-            return None
-        run = dict(row)
-        run["summary"] = json.loads(run.pop("summary_json"))
-        return run
+        return decoded(row) if row is not None else None
 
     # --- the review: appeals, adjustments, reviewed runs ---------------------------------------------
     def add_appeal(self, year: int, unit: str, fact: str | None, clause: str | None, rule: str | None, finding: str,
@@ -303,12 +297,7 @@ class Store:
         with self.db() as db:
             rows = db.execute("SELECT * FROM adjustments WHERE year = ?" + ("" if withdrawn else " AND withdrawn_at IS NULL")
                               + " ORDER BY id", (year,)).fetchall()
-        out = []
-        for row in rows:
-            item = dict(row)
-            item["changes"] = json.loads(item.pop("changes_json"))
-            out.append(item)
-        return out
+        return [decoded(row) for row in rows]
 
     def withdraw_adjustment(self, year: int, adjustment_id: int, by: str) -> None:
         with self.db() as db:
@@ -335,13 +324,18 @@ class Store:
         with self.db() as db:
             row = db.execute("SELECT * FROM runs JOIN review_runs ON runs.id = review_runs.run_id WHERE runs.year = ? "
                              "ORDER BY runs.id DESC LIMIT 1", (year,)).fetchone()
-        if row is None:
-            return None
-        run = dict(row)
-        run["summary"] = json.loads(run.pop("summary_json"))
-        for key in ("submissions", "adjustments", "appeals", "changes"):
-            run[key] = json.loads(run.pop(f"{key}_json"))
-        return run
+        return decoded(row) if row is not None else None
+
+
+def decoded(row: sqlite3.Row) -> dict:
+    """A row as a dict, each `<name>_json` column read back as `<name>` (what as_json wrote)."""
+    out = {}
+    for key in row.keys():
+        if key.endswith("_json"):
+            out[key[:-len("_json")]] = json.loads(row[key])
+        else:
+            out[key] = row[key]
+    return out
 
 
 def as_json(value: Any) -> str:
