@@ -5,8 +5,8 @@
 
 For each size a synthetic year (benchmarks/generate.py: 200 units, every fact type) is
 written as JSON and converted to a ledger workbook by the product's own converter
-(`evaluator.convert`, the `evaluator convert` command). Then both are read, round robin in
-one process, by the product's public loader `evaluator.factset.load_factset` (parse,
+(`evaluator.inputs.convert`, the `evaluator convert` command). Then both are read, round robin in
+one process, by the product's public loader `evaluator.domain.factset.load_factset` (parse,
 the office's words, validation: everything before scoring), and the medians and their
 ratio are printed. The target (issue 10): a 100k-row workbook within 3x the JSON.
 """
@@ -23,9 +23,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate  # noqa: E402  (benchmarks/generate.py)
 
-from evaluator.convert import convert  # noqa: E402
-from evaluator.factset import load_factset  # noqa: E402
-from evaluator.policy.registry import choose_policy  # noqa: E402
+from evaluator.domain.factset import load_factset  # noqa: E402
+from evaluator.domain.policy.registry import choose_policy  # noqa: E402
+from evaluator.inputs.convert import convert  # noqa: E402
 
 
 def timed(path: Path) -> float:

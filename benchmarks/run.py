@@ -123,19 +123,19 @@ def run_pipeline(path: Path, policy_path: Path, out_path: Path) -> tuple[dict[st
     The stage times are the product's own (evaluator.timing): `load_factset` reports parse
     and validate, `evaluate` checks, compile, engine and score, `write_atomically` write.
     Only the policy's loading is timed here, as part of compile."""
-    from evaluator.evaluate import evaluate
-    from evaluator.factset import load_factset
-    from evaluator.output import write_atomically
-    from evaluator.policy import load_policy
-    from evaluator.reports import writer
+    from evaluator.domain.evaluate import evaluate
+    from evaluator.domain.factset import load_factset
+    from evaluator.domain.policy import load_policy
     from evaluator.timing import stage, stages
+    from evaluator.views.output import write_atomically
+    from evaluator.views.formats import RUN
 
     with stages() as recorded:
         factset = load_factset(path)
         with stage("compile"):
             policy = load_policy(policy_path)
         evaluation = evaluate(factset, policy)
-        write_atomically(out_path, writer(evaluation, "json"))
+        write_atomically(out_path, RUN["json"].content(evaluation))
     times = {name: recorded.seconds.get(name, 0.0) for name in STAGES}
     unknown = set(recorded.seconds) - set(STAGES)
     if unknown:  # a stage the product reports that this benchmark would silently leave out
@@ -146,7 +146,7 @@ def run_pipeline(path: Path, policy_path: Path, out_path: Path) -> tuple[dict[st
 
 
 def _json_safe(value: Any) -> Any:
-    from evaluator.conditions import engine_value
+    from evaluator.domain.conditions import engine_value
     if isinstance(value, Decimal):
         return engine_value(value)
     if isinstance(value, (dt.date, dt.datetime)):
@@ -162,7 +162,7 @@ def raw_fact_dicts(facts: list[Any]) -> dict[str, list[dict]]:
     The engine id is a collision-free sequential number (the engine's own id scheme: a
     32-bit hash of `id` identifies a fact within a state); the real id is kept as fact_id.
     """
-    from evaluator.engine import _engine_ids
+    from evaluator.domain.engine import _engine_ids
     by_unit: dict[str, list[Any]] = defaultdict(list)
     for fact in facts:
         by_unit[fact.unit].append(fact)
@@ -179,8 +179,8 @@ def raw_fact_dicts(facts: list[Any]) -> dict[str, list[dict]]:
 def run_raw(policy_path: Path, fact_dicts: dict[str, list[dict]]) -> dict[str, Any]:
     """Raw per-fact durable-rules: one assert_fact per fact, actions drained after each."""
     import durable_rules_engine as dre
-    from evaluator.engine import ruleset_definition
-    from evaluator.policy import load_policy
+    from evaluator.domain.engine import ruleset_definition
+    from evaluator.domain.policy import load_policy
 
     policy = load_policy(policy_path)
     definition = json.dumps(ruleset_definition(policy), ensure_ascii=False)
@@ -218,8 +218,8 @@ def run_raw_api(policy_path: Path, fact_dicts: dict[str, list[dict]]) -> dict[st
     describe: a Host with no timer threads, one `assert_fact` per fact, each rule's action
     a Python function that records what it matched. No evaluator logic at all."""
     from durable import engine as durable_engine
-    from evaluator.engine import ruleset_definition
-    from evaluator.policy import load_policy
+    from evaluator.domain.engine import ruleset_definition
+    from evaluator.domain.policy import load_policy
 
     class QuietHost(durable_engine.Host):
         def _run(self):  # no dispatch/timer threads: actions run inside assert_fact

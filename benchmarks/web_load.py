@@ -47,9 +47,9 @@ from openpyxl import Workbook
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from evaluator.factset import load_factset  # noqa: E402
-from evaluator.ledger.layout import LedgerLayout  # noqa: E402
-from evaluator.policy.registry import choose_policy  # noqa: E402
+from evaluator.domain.factset import load_factset  # noqa: E402
+from evaluator.domain.policy.registry import choose_policy  # noqa: E402
+from evaluator.inputs.ledger.layout import LedgerLayout  # noqa: E402
 from evaluator.web.store import Store  # noqa: E402
 
 HOST = "127.0.0.1"

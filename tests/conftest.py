@@ -27,7 +27,7 @@ ENGLISH_ENV = {**__import__("os").environ, "EVALUATOR_LANG": "en"}
 
 @pytest.fixture(scope="session")
 def policy():
-    from evaluator.policy import load_policy
+    from evaluator.domain.policy import load_policy
     return load_policy(POLICY)
 
 

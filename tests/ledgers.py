@@ -7,8 +7,8 @@ from functools import lru_cache
 
 from openpyxl import Workbook
 
-from evaluator.ledger.layout import LedgerLayout
-from evaluator.policy.registry import choose_policy
+from evaluator.domain.policy.registry import choose_policy
+from evaluator.inputs.ledger.layout import LedgerLayout
 
 UNITS = [("office", "办公厅", 14), ("legal", "法制工作委员会", 6), ("research", "研究室", 5)]
 NAME = {uid: name for uid, name, _ in UNITS}

@@ -114,6 +114,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         "summary": counts,
         "scenarios": records,
     }
-    from evaluator.output import write_atomically
+    from evaluator.views.output import write_atomically
     write_atomically(results_path(session.config),
                      json.dumps(document, ensure_ascii=False, indent=1) + "\n")

@@ -14,16 +14,16 @@ import pytest
 from openpyxl import load_workbook
 
 from conftest import EXAMPLES, POLICY, ROOT
-from evaluator.diff import diff, to_dict as diff_dict
+from evaluator.domain.diff import diff, to_dict as diff_dict
+from evaluator.domain.evaluate import evaluate
+from evaluator.domain.factset import check_factset, load_factset
+from evaluator.domain.policy import load_policy
+from evaluator.domain.policy.amend import AmendedPolicy, dated_values, derive
+from evaluator.inputs.amendment_workbook import amendment_from, amendment_template
+from evaluator.domain.policy.registry import choose_policy, versions
 from evaluator.errors import PolicyError
-from evaluator.evaluate import evaluate
-from evaluator.factset import check_factset, load_factset
-from evaluator.policy import load_policy
-from evaluator.policy.amend import AmendedPolicy, dated_values, derive
-from evaluator.policy.amendment_workbook import amendment_from, amendment_template
-from evaluator.policy.registry import choose_policy, versions
-from evaluator.result import to_dict
-from evaluator.yamlio import load_document
+from evaluator.inputs.yamlio import load_document
+from evaluator.views.result import to_dict
 
 POLICIES = ROOT / "policies"
 DRAFT = POLICIES / "method-2025-draft.yaml"

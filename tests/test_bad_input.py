@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from evaluator.domain.factset import load_factset
 from evaluator.errors import FactSetError
-from evaluator.factset import load_factset
 
 from conftest import ENGLISH_ENV, EXAMPLES
 

@@ -92,9 +92,9 @@ def test_output_names_every_stage_and_target(measured):
 
 def test_the_benchmark_runs_the_product_not_a_copy_of_it(tmp_path):
     """run_pipeline writes what evaluate() finds, and calls only public entry points."""
-    from evaluator.evaluate import evaluate
-    from evaluator.factset import load_factset
-    from evaluator.policy import load_policy
+    from evaluator.domain.evaluate import evaluate
+    from evaluator.domain.factset import load_factset
+    from evaluator.domain.policy import load_policy
 
     path = bench.ensure_data(300, 5, 3, tmp_path)
     times, counts, _ = bench.run_pipeline(path, bench.POLICY, tmp_path / "out.json")
@@ -114,11 +114,11 @@ def test_the_benchmark_runs_the_product_not_a_copy_of_it(tmp_path):
 
 def test_stages_are_recorded_only_when_asked(tmp_path):
     from evaluator import timing
-    from evaluator.evaluate import evaluate
-    from evaluator.factset import load_factset
-    from evaluator.output import write_atomically
-    from evaluator.policy import load_policy
-    from evaluator.reports import writer
+    from evaluator.domain.evaluate import evaluate
+    from evaluator.domain.factset import load_factset
+    from evaluator.domain.policy import load_policy
+    from evaluator.views.output import write_atomically
+    from evaluator.views.formats import RUN
 
     path = bench.ensure_data(300, 5, 4, tmp_path)
     policy = load_policy(bench.POLICY)
@@ -131,7 +131,7 @@ def test_stages_are_recorded_only_when_asked(tmp_path):
         assert set(times.seconds) == {"parse", "validate"}
         ev = evaluate(factset, policy)
         assert set(times.seconds) == {"parse", "validate", "checks", "compile", "engine", "score"}
-        write_atomically(tmp_path / "result.json", writer(ev, "json"))
+        write_atomically(tmp_path / "result.json", RUN["json"].content(ev))
     assert set(times.seconds) == set(bench.STAGES)
     assert all(seconds > 0 for seconds in times.seconds.values())
     assert times.calls["parse"] == 2 and times.calls["engine"] == 2 and times.calls["write"] == 1
@@ -142,9 +142,9 @@ def test_stages_are_recorded_only_when_asked(tmp_path):
 
 def test_a_run_in_another_thread_is_not_recorded(tmp_path):
     from evaluator import timing
-    from evaluator.evaluate import evaluate
-    from evaluator.factset import load_factset
-    from evaluator.policy import load_policy
+    from evaluator.domain.evaluate import evaluate
+    from evaluator.domain.factset import load_factset
+    from evaluator.domain.policy import load_policy
 
     path = bench.ensure_data(300, 5, 5, tmp_path)
     policy = load_policy(bench.POLICY)

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from evaluator.domain.evaluate import evaluate
+from evaluator.domain.factset import load_factset
+from evaluator.domain.vocabulary import DATE_FORMS, parse_date
 from evaluator.errors import FactSetError
-from evaluator.evaluate import evaluate
-from evaluator.factset import load_factset
-from evaluator.vocabulary import DATE_FORMS, parse_date
 
 from conftest import EXAMPLES
 
@@ -183,8 +183,8 @@ def test_english_on_request(tmp_path):
 ])
 def test_an_ambiguous_label_is_a_policy_error(tmp_path, edit, words):
     from conftest import POLICY
+    from evaluator.domain.policy import load_policy
     from evaluator.errors import PolicyError
-    from evaluator.policy import load_policy
     text = POLICY.read_text(encoding="utf-8")
     assert edit[0] in text
     path = tmp_path / "policy.yaml"

@@ -21,15 +21,15 @@ import pytest
 import yaml
 from rich.console import Console
 
-from evaluator import comparereport
-from evaluator.compare import compare, score_fields
-from evaluator.evaluate import evaluate, load_year
+from evaluator.domain.compare import compare, score_fields
+from evaluator.domain.evaluate import evaluate, load_year
+from evaluator.domain.numbers import two_places
 from evaluator.i18n import language
-from evaluator.numbers import two_places
-from evaluator.result import to_json
+from evaluator.views import comparereport
+from evaluator.views.result import to_json
 
 from conftest import EXAMPLES, POLICY
-from evaluator.policy import load_policy
+from evaluator.domain.policy import load_policy
 
 FIELDS = score_fields(load_policy(POLICY).policy)   # each section's score key ({id}_score), then the total
 

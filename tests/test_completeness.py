@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from evaluator import completeness
-from evaluator.completeness import CHECKS, run_checks
+from evaluator.domain import completeness
+from evaluator.domain.completeness import CHECKS, run_checks
+from evaluator.domain.evaluate import evaluate
+from evaluator.domain.factset import check_factset, load_factset
 from evaluator.errors import Notice
-from evaluator.evaluate import evaluate
-from evaluator.factset import check_factset, load_factset
 from evaluator.i18n import language
-from evaluator.result import to_json
+from evaluator.views.result import to_json
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "2024.yaml"
@@ -57,7 +57,7 @@ def test_the_registry_lists_every_check_module():
     modules = {name for _, name, _ in pkgutil.iter_modules(completeness.__path__) if not name.startswith("_")}
     assert {m.__name__.rsplit(".", 1)[1] for m in CHECKS} == modules
     for name in modules:
-        module = importlib.import_module(f"evaluator.completeness.{name}")
+        module = importlib.import_module(f"evaluator.domain.completeness.{name}")
         assert module in CHECKS and callable(module.check)
 
 
@@ -79,7 +79,7 @@ def test_a_unit_without_annual_targets_is_named(policy):
 
 
 def test_the_annual_target_type_comes_from_the_policy(policy):
-    from evaluator.completeness.no_annual_targets import target_types
+    from evaluator.domain.completeness.no_annual_targets import target_types
     annual = [c for c in policy.policy.clauses if c.section == "annual"]
     assert target_types(policy) == list(dict.fromkeys(r.fact for c in annual for r in c.rules))
     changed = policy.policy.model_copy(update={"clauses": [c for c in policy.policy.clauses if c.section != "annual"]})
@@ -98,8 +98,8 @@ def test_an_annual_duty_nobody_holds_is_named_with_its_clause(policy):
 
 
 def test_the_duties_come_from_the_fact_model(policy):
-    from evaluator.completeness.unheld_annual_duty import duties
-    from evaluator.facts import fields_of
+    from evaluator.domain.completeness.unheld_annual_duty import duties
+    from evaluator.domain.facts import fields_of
     assert set(duties(policy)) == set(fields_of("annual_duty")["duty"].values)
 
 
@@ -290,7 +290,7 @@ def test_the_evaluation_carries_the_warnings_and_the_json_lists_them(policy):
 
 
 def test_the_html_report_lists_the_warnings(policy):
-    from evaluator.reports import html
+    from evaluator.views.reports import html
     units = [*UNITS, {"id": "research", "name": "研究室", "staff": 5}]
     page = html.render(evaluate(factset(units=units), policy)).decode("utf-8")
     section = page.split('<section id="warnings">', 1)[1].split("</section>", 1)[0]

@@ -15,18 +15,18 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from evaluator.conditions import Condition, Test as Comparison   # not collected as a test class
+from evaluator.domain.conditions import Condition, Test as Comparison   # not collected as a test class
+from evaluator.domain.evaluate import evaluate
+from evaluator.domain.factset import check_factset
+from evaluator.domain.numbers import plain
+from evaluator.domain.policy import load_policy
+from evaluator.domain.policy.checks import check_tiers, column, problem_line
+from evaluator.domain.policy.compare import policy_changes
+from evaluator.domain.policy.render import condition_text, failed_text, test_text as comparison_text   # not collected as a test
 from evaluator.errors import PolicyError
-from evaluator.evaluate import evaluate
-from evaluator.factset import check_factset
 from evaluator.i18n import language
-from evaluator.livingdoc import build_site
-from evaluator.numbers import plain
-from evaluator.policy import load_policy
-from evaluator.policy.checks import check_tiers, column, problem_line
-from evaluator.policy.compare import policy_changes
-from evaluator.policy.render import condition_text, failed_text, test_text as comparison_text   # not collected as a test
-from evaluator.whynot import print_why_not
+from evaluator.views.livingdoc import build_site
+from evaluator.views.whynot import print_why_not
 
 from conftest import POLICY, ROOT
 

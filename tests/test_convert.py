@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from evaluator.convert import convert
-from evaluator.evaluate import evaluate
-from evaluator.factset import check_factset, load_factset
-from evaluator.policy.registry import choose_policy
-from evaluator.result import to_json
+from evaluator.domain.evaluate import evaluate
+from evaluator.domain.factset import check_factset, load_factset
+from evaluator.domain.policy.registry import choose_policy
+from evaluator.inputs.convert import convert
+from evaluator.views.result import to_json
 from strategies import fact_sets
 
 from conftest import EXAMPLES

@@ -7,16 +7,16 @@ from decimal import Decimal
 import pytest
 from rich.console import Console
 
-from evaluator.conditions import Condition
-from evaluator.coverage import clause_coverage
-from evaluator.decisions import KINDS
-from evaluator.nearmiss import NEAR
-from evaluator.derive import DerivedFact
-from evaluator.evaluate import evaluate
-from evaluator.explain import print_explanation
-from evaluator.factset import check_factset, load_factset
-from evaluator.result import to_dict
-from evaluator.whynot import why_not
+from evaluator.domain.conditions import Condition
+from evaluator.domain.decisions import KINDS
+from evaluator.domain.derive import DerivedFact
+from evaluator.domain.evaluate import evaluate
+from evaluator.domain.factset import check_factset, load_factset
+from evaluator.domain.nearmiss import NEAR
+from evaluator.views.coverage import clause_coverage
+from evaluator.views.explain import print_explanation
+from evaluator.views.result import to_dict
+from evaluator.views.whynot import why_not
 
 from conftest import EXAMPLES
 

@@ -17,11 +17,11 @@ import pytest
 import yaml
 
 from conftest import EXAMPLES, POLICY, ROOT
-from evaluator.diff import diff, to_dict
-from evaluator.evaluate import evaluate
-from evaluator.factset import load_factset
-from evaluator.policy import load_policy
-from evaluator.result import to_dict as result_dict
+from evaluator.domain.diff import diff, to_dict
+from evaluator.domain.evaluate import evaluate
+from evaluator.domain.factset import load_factset
+from evaluator.domain.policy import load_policy
+from evaluator.views.result import to_dict as result_dict
 
 DRAFT = ROOT / "policies" / "method-2025-draft.yaml"
 SMALLER = ("research", 4)

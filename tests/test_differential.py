@@ -10,9 +10,9 @@ from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
 
-from evaluator.evaluate import evaluate
-from evaluator.factset import check_factset
-from evaluator.policy import load_policy
+from evaluator.domain.evaluate import evaluate
+from evaluator.domain.factset import check_factset
+from evaluator.domain.policy import load_policy
 
 from conftest import POLICY
 from oracle import oracle_score

@@ -6,12 +6,12 @@ from decimal import Decimal
 
 import pytest
 
-from evaluator import engine
+from evaluator.domain import engine
+from evaluator.domain.evaluate import evaluate
+from evaluator.domain.factset import check_factset
+from evaluator.domain.policy.load import compile_policy
 from evaluator.errors import EngineError
-from evaluator.evaluate import evaluate
-from evaluator.factset import check_factset
-from evaluator.policy.load import compile_policy
-from evaluator.yamlio import load_document
+from evaluator.inputs.yamlio import load_document
 
 from conftest import POLICY
 
@@ -71,7 +71,7 @@ def test_an_error_while_recording_names_the_rule(policy, monkeypatch):
 
 def test_finding_ids_are_unique_and_stable(policy):
     from conftest import EXAMPLES
-    from evaluator.factset import load_factset
+    from evaluator.domain.factset import load_factset
     first = evaluate(load_factset(EXAMPLES / "2024.yaml"), policy)
     second = evaluate(load_factset(EXAMPLES / "2024.yaml"), policy)
     ids = [f.id for f in first.findings]

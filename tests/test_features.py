@@ -13,7 +13,7 @@ from bdd.steps_warnings import *  # noqa: F401,F403 - the steps of features/完�
 from bdd.world import World
 from conftest import POLICY
 
-from evaluator.yamlio import load_document
+from evaluator.inputs.yamlio import load_document
 
 scenarios("../features")
 
@@ -167,11 +167,11 @@ def then_error(world: World, text: str):
 @when(parsers.parse('按修订草案 "{draft}" 与现行办法比较示例年度 "{example}"'))
 def when_compared(world: World, draft: str, example: str):
     from conftest import EXAMPLES, ROOT
-    from evaluator.diff import diff
-    from evaluator.evaluate import evaluate
-    from evaluator.factset import load_factset
-    from evaluator.policy import load_policy
-    from evaluator.policy.registry import choose_policy, versions
+    from evaluator.domain.diff import diff
+    from evaluator.domain.evaluate import evaluate
+    from evaluator.domain.factset import load_factset
+    from evaluator.domain.policy import load_policy
+    from evaluator.domain.policy.registry import choose_policy, versions
     factset = load_factset(EXAMPLES / example)
     [path] = [v.path for v in versions(ROOT / "policies") if v.id == draft]
     world.comparison = diff(evaluate(factset, choose_policy(factset.year, None, folder=ROOT / "policies")),

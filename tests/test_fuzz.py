@@ -25,10 +25,10 @@ from pathlib import Path
 
 import pytest
 
+from evaluator.domain.evaluate import evaluate
+from evaluator.domain.factset import load_factset
 from evaluator.errors import EvaluatorError, FactSetError, InputError
-from evaluator.evaluate import evaluate
-from evaluator.factset import load_factset
-from evaluator.result import to_json
+from evaluator.views.result import to_json
 
 # These tests check the English wording (--lang en); Chinese is the default (test_chinese_input.py).
 from conftest import ENGLISH_ENV  # noqa: E402

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import json
 
-from evaluator.evaluate import evaluate
-from evaluator.factset import load_factset
-from evaluator.result import to_json
+from evaluator.domain.evaluate import evaluate
+from evaluator.domain.factset import load_factset
+from evaluator.views.result import to_json
 
 from conftest import EXAMPLES
 

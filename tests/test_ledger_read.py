@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from evaluator.domain.evaluate import evaluate
+from evaluator.domain.factset import load_factset
 from evaluator.errors import Cell, FactSetError
-from evaluator.evaluate import evaluate
-from evaluator.factset import load_factset
 
 ROSTER = [["机构编号", "机构名称", "实际工作人员人数"], ["office", "办公厅", 14], ["legal", "法制工作委员会", 6]]
 LEAVE = [["编号", "机构", "人员", "类别", "天数", "日期"],
@@ -149,7 +149,7 @@ def test_a_formula_saved_without_its_value_is_named_and_a_cached_one_is_read(tmp
 
 
 def test_formulas_in_the_xml_are_found_only_where_a_value_is_missing(tmp_path):
-    from evaluator.ledger.formulas import uncalculated_formulas
+    from evaluator.inputs.ledger.formulas import uncalculated_formulas
     path = ledger(tmp_path / "l.xlsx", {"机构": ROSTER, "请假": [LEAVE[0], [None, None, None, None, "=2*3"]]})
     assert uncalculated_formulas(path) == {"请假": [("E2", "=2*3")]}
     assert uncalculated_formulas(ledger(tmp_path / "m.xlsx", {"机构": ROSTER, "请假": LEAVE})) == {}

@@ -14,13 +14,13 @@ from openpyxl import load_workbook
 from openpyxl.utils import range_boundaries
 
 from conftest import EXAMPLES
-from evaluator.facts import FACT_TYPES
-from evaluator.factset import load_factset
-from evaluator.ledger.layout import REVIEW_SHEET, GUIDE_SHEET, POLICY_LABEL, UNITS_SHEET, YEAR_LABEL, LedgerLayout
-from evaluator.ledger.template import CHOICES_SHEET, clauses_fed, write_template
-from evaluator.ledger.write import write_ledger
-from evaluator.policy.registry import choose_policy
-from evaluator.vocabulary import UnitNames, number
+from evaluator.domain.facts import FACT_TYPES
+from evaluator.domain.factset import load_factset
+from evaluator.domain.policy.registry import choose_policy
+from evaluator.domain.vocabulary import UnitNames, number
+from evaluator.inputs.ledger.layout import REVIEW_SHEET, GUIDE_SHEET, POLICY_LABEL, UNITS_SHEET, YEAR_LABEL, LedgerLayout
+from evaluator.inputs.ledger.template import CHOICES_SHEET, clauses_fed, write_template
+from evaluator.inputs.ledger.write import write_ledger
 
 YEAR = 2024
 
@@ -282,7 +282,7 @@ def test_written_numbers_are_numbers(filled, layout):
 
 
 def test_text_that_looks_like_a_formula_stays_text(compiled):
-    from evaluator.factset import check_factset
+    from evaluator.domain.factset import check_factset
     data = {"year": YEAR, "units": [{"id": "office", "name": "办公厅", "staff": 3}],
             "facts": [{"id": "X-1", "type": "lecture", "unit": "office", "title": "=1+1", "note": "001"}]}
     wb = load_workbook(io.BytesIO(write_ledger(check_factset(data, "inline"), compiled)))
@@ -294,7 +294,7 @@ def test_text_that_looks_like_a_formula_stays_text(compiled):
 
 def test_a_unit_name_that_would_read_back_wrong_is_written_as_the_id(compiled):
     """Two units of one name: the name would read back as the first; the second is written by id."""
-    from evaluator.factset import check_factset
+    from evaluator.domain.factset import check_factset
     data = {"year": YEAR, "units": [{"id": "a", "name": "综合科", "staff": 3}, {"id": "b", "name": "综合科", "staff": 2},
                                     {"id": "c", "name": "研究室", "staff": 2}],
             "facts": [{"id": f"X-{u}", "type": "lecture", "unit": u, "title": "讲座"} for u in "abc"]}
@@ -304,7 +304,7 @@ def test_a_unit_name_that_would_read_back_wrong_is_written_as_the_id(compiled):
 
 
 def test_filled_ledger_reads_back_as_the_same_fact_set(tmp_path, filled_bytes, factset):
-    pytest.importorskip("evaluator.ledger.read", reason="the ledger reader (ledger/read.py) is not there yet")
+    pytest.importorskip("evaluator.inputs.ledger.read", reason="the ledger reader (ledger/read.py) is not there yet")
     path = tmp_path / "2024.xlsx"
     path.write_bytes(filled_bytes)
     again = load_factset(path)

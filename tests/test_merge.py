@@ -12,10 +12,10 @@ import pytest
 import yaml
 from openpyxl import load_workbook
 
+from evaluator.domain.evaluate import evaluate
+from evaluator.domain.factset import load_factset
 from evaluator.errors import Cell, FactSetError
-from evaluator.evaluate import evaluate
-from evaluator.factset import load_factset
-from evaluator.ledger.merge import SOURCES_HEADERS, SOURCES_SHEET, merge_submissions, write_merged
+from evaluator.inputs.ledger.merge import SOURCES_HEADERS, SOURCES_SHEET, merge_submissions, write_merged
 
 from ledgers import NAME, UNITS, layout, unit_ledger  # noqa: E402  (tests/ is on the path: conftest)
 
@@ -274,7 +274,7 @@ def test_json_output_gets_the_sidecar_too(tmp_path):
 
 
 def test_workbook_output_lists_every_records_source_on_a_sheet(tmp_path):
-    pytest.importorskip("evaluator.ledger.write")
+    pytest.importorskip("evaluator.inputs.ledger.write")
     merged = merge_submissions([office_file(tmp_path), legal_file(tmp_path)], roster(tmp_path / "roster.yaml"))
     out = tmp_path / "merged.xlsx"
     assert write_merged(merged, out) == [out]
@@ -285,7 +285,7 @@ def test_workbook_output_lists_every_records_source_on_a_sheet(tmp_path):
 
 
 def test_a_merged_workbook_reads_back_as_the_merged_fact_set(tmp_path):
-    pytest.importorskip("evaluator.ledger.write")
+    pytest.importorskip("evaluator.inputs.ledger.write")
     merged = merge_submissions([office_file(tmp_path), legal_file(tmp_path)], roster(tmp_path / "roster.yaml"))
     [out] = write_merged(merged, tmp_path / "merged.xlsx")
     back = load_factset(out)

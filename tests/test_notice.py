@@ -25,11 +25,11 @@ import docx
 import pytest
 from docx.shared import Mm, Pt
 
+from evaluator.domain.evaluate import evaluate, load_year
+from evaluator.domain.numbers import two_places
+from evaluator.domain.policy.model import Awards
 from evaluator.errors import UsageError
-from evaluator.evaluate import evaluate, load_year
-from evaluator.notice import chinese_date, punctuated, recommended, write_notice, zh
-from evaluator.numbers import two_places
-from evaluator.policy.model import Awards
+from evaluator.views.notice import chinese_date, punctuated, recommended, write_notice, zh
 
 ROOT = Path(__file__).resolve().parents[1]
 FACTS = ROOT / "examples" / "2024.yaml"

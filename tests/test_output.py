@@ -16,7 +16,7 @@ KILL_WHILE_WRITING = textwrap.dedent("""
         os.kill(os.getpid(), signal.{sig})   # the report's bytes are on disk, not yet renamed into place
     os.fsync = fsync_then_die
     sys.argv = ["evaluator", "run", {facts!r}, "--format", "json", "--output", {out!r}]
-    from evaluator.cli import main
+    from evaluator.commands.cli import main
     main()
 """)
 

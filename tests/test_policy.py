@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from evaluator.domain.evaluate import evaluate
+from evaluator.domain.factset import check_factset
+from evaluator.domain.policy import load_policy
 from evaluator.errors import PolicyError
-from evaluator.evaluate import evaluate
-from evaluator.factset import check_factset
-from evaluator.policy import load_policy
 
 from conftest import POLICY, ROOT
 
@@ -116,7 +116,7 @@ def test_no_clause_number_or_rate_is_written_in_python():
 
 def _section_names() -> set[str]:
     """The shipped policy's section ids and the JSON result's keys made from them (common, common_score …)."""
-    from evaluator.scorecard import RAW, SCORE
+    from evaluator.domain.scorecard import RAW, SCORE
     sections = load_policy(POLICY).policy.sections
     names = set(sections)
     for sid, section in sections.items():

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from evaluator.domain.evaluate import evaluate
+from evaluator.domain.factset import check_factset
+from evaluator.domain.policy import load_policy
+from evaluator.domain.policy.number_checks import check_numbers
+from evaluator.domain.policy.wording import render
 from evaluator.errors import PolicyError
-from evaluator.evaluate import evaluate
-from evaluator.factset import check_factset
-from evaluator.policy import load_policy
-from evaluator.policy.number_checks import check_numbers
-from evaluator.policy.wording import render
-from evaluator.yamlio import load_document
+from evaluator.inputs.yamlio import load_document
 
 from conftest import POLICY, ROOT
 

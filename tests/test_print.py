@@ -31,12 +31,12 @@ import openpyxl
 import pytest
 from browser import CHROMIUM, chromium, png_size
 
-from evaluator.evaluate import evaluate
-from evaluator.factset import load_factset
-from evaluator.numbers import two_places
-from evaluator.reports import html as html_report
-from evaluator.reports import xlsx
-from evaluator.reports.labels import matrix_groups, score
+from evaluator.domain.evaluate import evaluate
+from evaluator.domain.factset import load_factset
+from evaluator.domain.numbers import two_places
+from evaluator.views.reports import html as html_report
+from evaluator.views.reports import xlsx
+from evaluator.views.reports.labels import matrix_groups, score
 
 ROOT = Path(__file__).resolve().parents[1]
 FACTS = ROOT / "examples" / "2024.yaml"

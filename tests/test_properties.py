@@ -27,10 +27,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evaluator.evaluate import evaluate
-from evaluator.factset import check_factset, load_factset
-from evaluator.policy import load_policy
-from evaluator.result import to_json
+from evaluator.domain.evaluate import evaluate
+from evaluator.domain.factset import check_factset, load_factset
+from evaluator.domain.policy import load_policy
+from evaluator.views.result import to_json
 from strategies import fact_sets, fields_for, plain
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -131,10 +131,10 @@ def test_two_runs_in_one_process_are_identical(data):
 
 SUBPROCESS_SCRIPT = """
 import sys
-from evaluator.evaluate import evaluate
-from evaluator.factset import load_factset
-from evaluator.policy import load_policy
-from evaluator.result import to_json
+from evaluator.domain.evaluate import evaluate
+from evaluator.domain.factset import load_factset
+from evaluator.domain.policy import load_policy
+from evaluator.views.result import to_json
 ev = evaluate(load_factset(sys.argv[1]), load_policy(sys.argv[2]))
 sys.stdout.buffer.write(to_json(ev, with_run_record=False).encode("utf-8"))
 """
@@ -252,7 +252,7 @@ def silently_decided(policy, fact: dict) -> bool:
     `silent: true` rule matches."""
     if fact["type"] in {d.spec.source for d in policy.derivations}:
         return True
-    from evaluator.facts import FACT_TYPES
+    from evaluator.domain.facts import FACT_TYPES
     values = FACT_TYPES[fact["type"]].model_validate(fact).__dict__
     matching = [r for r in policy.rules if r.rule.fact == fact["type"] and r.condition.holds(values)]
     return bool(matching) and all(r.rule.silent for r in matching)

@@ -10,14 +10,14 @@ import sys
 import pytest
 from rich.console import Console
 
-from evaluator.coverage import clause_coverage, print_coverage
+from evaluator.domain.evaluate import evaluate
+from evaluator.domain.factset import check_factset, load_factset
+from evaluator.domain.numbers import plain, two_places
 from evaluator.errors import UsageError
-from evaluator.evaluate import evaluate
-from evaluator.explain import print_explanation
-from evaluator.factset import check_factset, load_factset
 from evaluator.i18n import language
-from evaluator.numbers import plain, two_places
-from evaluator.whynot import print_why_not, why_not
+from evaluator.views.coverage import clause_coverage, print_coverage
+from evaluator.views.explain import print_explanation
+from evaluator.views.whynot import print_why_not, why_not
 
 from conftest import EXAMPLES, ROOT
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from evaluator.evaluate import evaluate
-from evaluator.factset import check_factset, load_factset
-from evaluator.result import to_json
-from evaluator.review import ReviewError, evaluate_reviewed, load_review
+from evaluator.domain.evaluate import evaluate
+from evaluator.domain.factset import check_factset, load_factset
+from evaluator.domain.review import ReviewError, evaluate_reviewed, load_review
+from evaluator.views.result import to_json
 
 from conftest import EXAMPLES
 
@@ -124,8 +124,8 @@ def test_the_cli_prints_the_review_and_refuses_a_bad_one_writing_nothing(tmp_pat
 
 def test_the_ledgers_review_sheet_is_the_same_layer(tmp_path, policy):
     from openpyxl import load_workbook
-    from evaluator.convert import convert
-    from evaluator.ledger.layout import REVIEW_HEADERS, REVIEW_SHEET
+    from evaluator.inputs.convert import convert
+    from evaluator.inputs.ledger.layout import REVIEW_HEADERS, REVIEW_SHEET
     factset = load_factset(YEAR)
     ledger = tmp_path / "2024.xlsx"
     ledger.write_bytes(convert(factset, policy, ledger))

@@ -20,17 +20,17 @@ import pytest
 from rich.console import Console
 
 from conftest import EXAMPLES, POLICY
-from evaluator.completeness import no_annual_targets
-from evaluator.evaluate import evaluate
-from evaluator.explain import print_explanation
-from evaluator.factset import check_factset, load_factset
-from evaluator.notice import write_notice
-from evaluator.policy import load_policy
-from evaluator.policy.load import compile_policy
-from evaluator.reports import html, markdown, xlsx
-from evaluator.reports.table import print_scorecard
-from evaluator.result import to_dict
-from evaluator.yamlio import load_document
+from evaluator.domain.completeness import no_annual_targets
+from evaluator.domain.evaluate import evaluate
+from evaluator.domain.factset import check_factset, load_factset
+from evaluator.domain.policy import load_policy
+from evaluator.domain.policy.load import compile_policy
+from evaluator.inputs.yamlio import load_document
+from evaluator.views.explain import print_explanation
+from evaluator.views.notice import write_notice
+from evaluator.views.reports import html, markdown, xlsx
+from evaluator.views.reports.table import print_scorecard
+from evaluator.views.result import to_dict
 
 # old id -> (new id, new title, new short heading); the new order is this dict's order.
 RENAMED = {

@@ -21,7 +21,7 @@ import pytest
 from browser import CHROMIUM, chromium, png_size
 from markupsafe import escape
 
-from evaluator.livingdoc import build_site, read_features
+from evaluator.views.livingdoc import build_site, read_features
 
 ROOT = Path(__file__).resolve().parents[1]
 FEATURES = ROOT / "features"
@@ -276,7 +276,7 @@ def test_scenarios_without_a_clause_of_the_policy_get_their_own_page(policy, tmp
 
 
 def test_the_docs_command_prints_the_index(tmp_path, monkeypatch, capsys):
-    from evaluator.cli import main
+    from evaluator.commands.cli import main
     results = write_results(tmp_path / "r.json", _fake_records())
     monkeypatch.setattr(sys, "argv", ["evaluator", "docs", "--features", str(FEATURES), "--results", str(results),
                                       "--output", str(tmp_path / "out"), "--policy", str(ROOT / "policies" / "method-2020.yaml")])

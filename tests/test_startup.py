@@ -17,8 +17,8 @@ from conftest import EXAMPLES, ROOT
 
 # The evaluator's own machinery and the libraries behind it; none is needed to list the
 # commands or to say that one was mistyped.
-MACHINERY = ("evaluator.evaluate", "evaluator.factset", "evaluator.facts", "evaluator.policy",
-             "evaluator.engine", "evaluator.vocabulary", "evaluator.yamlio",
+MACHINERY = ("evaluator.domain.evaluate", "evaluator.domain.factset", "evaluator.domain.facts", "evaluator.domain.policy",
+             "evaluator.domain.engine", "evaluator.domain.vocabulary", "evaluator.inputs.yamlio",
              "durable_rules_engine", "durable", "openpyxl", "python_calamine", "jinja2", "yaml", "docx")
 HEAVY_LIBRARIES = ("pydantic", "rich.console")   # typer itself pulls these in for some commands, not at import
 
@@ -27,20 +27,20 @@ import json, sys
 sys.argv = ["evaluator", *json.loads(sys.argv[1])]
 code = None
 if sys.argv[1:]:
-    from evaluator.cli import main
+    from evaluator.commands.cli import main
     try:
         main()
     except SystemExit as exc:
         code = exc.code
 else:
-    import evaluator.cli
+    import evaluator.commands.cli
 with open(OUT, "w") as fh:
     json.dump({"modules": sorted(sys.modules), "code": code}, fh)
 """
 
 
 def _imported(tmp_path, *args: str) -> tuple[set[str], object, subprocess.CompletedProcess]:
-    """The modules a fresh interpreter holds after `evaluator ARGS` (or, with none, `import evaluator.cli`)."""
+    """The modules a fresh interpreter holds after `evaluator ARGS` (or, with none, `import evaluator.commands.cli`)."""
     out = tmp_path / "modules.json"
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     env.pop("EVALUATOR_LANG", None)
@@ -57,7 +57,7 @@ def _loaded(modules: set[str], names) -> list[str]:
 
 def test_importing_the_command_line_imports_no_machinery(tmp_path):
     modules, _, _ = _imported(tmp_path)
-    assert "typer" in modules and "evaluator.cli" in modules   # the probe really imported it
+    assert "typer" in modules and "evaluator.commands.cli" in modules   # the probe really imported it
     assert _loaded(modules, (*MACHINERY, *HEAVY_LIBRARIES)) == []
 
 
@@ -80,7 +80,7 @@ def test_a_command_still_loads_what_it_needs(tmp_path):
     """The other side of lazy imports: `validate` reaches the machinery and does its work."""
     modules, code, done = _imported(tmp_path, "validate", str(EXAMPLES / "2024.yaml"))
     assert code in (0, None), done.stderr
-    assert {"evaluator.factset", "evaluator.policy"} <= modules
+    assert {"evaluator.domain.factset", "evaluator.domain.policy"} <= modules
     assert "无误" in done.stdout
 
 
@@ -88,10 +88,10 @@ def test_the_lazy_names_are_the_real_functions_results():
     """cli's stand-ins for load_year, evaluate, choose_policy and parse_date do what the originals do."""
     import datetime
 
-    from evaluator import cli
-    from evaluator.evaluate import evaluate, load_year
-    from evaluator.policy.registry import choose_policy
-    from evaluator.vocabulary import parse_date
+    from evaluator.commands import cli
+    from evaluator.domain.evaluate import evaluate, load_year
+    from evaluator.domain.policy.registry import choose_policy
+    from evaluator.domain.vocabulary import parse_date
 
     factset, compiled = cli.load_year(EXAMPLES / "small-2024.yaml")
     real_factset, real_compiled = load_year(EXAMPLES / "small-2024.yaml")

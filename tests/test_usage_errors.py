@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from evaluator.usage import exit_code, usage_message
+from evaluator.commands.usage import exit_code, usage_message
 
 from conftest import EXAMPLES, ROOT
 
@@ -60,7 +60,7 @@ def test_help_still_works(args):
 
 
 def test_english_on_request():
-    from evaluator.cli import app
+    from evaluator.commands.cli import app
     with pytest.raises(Exception) as caught:
         app(["run", FACTS, "--format", "jsno"], prog_name="evaluator", standalone_mode=False)
     assert exit_code(caught.value) == 2

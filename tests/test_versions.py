@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from evaluator.diff import diff
+from evaluator.domain.diff import diff
+from evaluator.domain.evaluate import evaluate
+from evaluator.domain.factset import load_factset
+from evaluator.domain.policy import load_policy
+from evaluator.domain.policy.checks import check_tiers
+from evaluator.domain.policy.registry import choose_policy
 from evaluator.errors import UsageError
-from evaluator.evaluate import evaluate
-from evaluator.factset import load_factset
-from evaluator.policy import load_policy
-from evaluator.policy.checks import check_tiers
-from evaluator.policy.registry import choose_policy
 
 from conftest import EXAMPLES, POLICY, ROOT
 
@@ -115,7 +115,7 @@ def test_check_policy_cli_reports_an_overlap_and_exits_1(tmp_path):
 
 
 def test_check_policy_levels_warnings_pass_and_errors_fail(tmp_path):
-    from evaluator.policy.checks import LEVELS
+    from evaluator.domain.policy.checks import LEVELS
     empty = tmp_path / "features"
     empty.mkdir()   # no scenarios at all: every clause is undocumented, a warning
     done = subprocess.run([sys.executable, "-m", "evaluator", "check-policy", str(POLICY), "--features", str(empty)],

@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 warnings.filterwarnings("ignore", message=".*httpx2.*")
 from starlette.testclient import TestClient  # noqa: E402
 
-from evaluator.policy.registry import choose_policy, versions  # noqa: E402
+from evaluator.domain.policy.registry import choose_policy, versions  # noqa: E402
 from evaluator.web import jobs  # noqa: E402
 from evaluator.web.app import create_app  # noqa: E402
 from web.workbench import PASSWORDS, create_year, csrf_of, good_ledger, sign_in, upload, users  # noqa: E402
@@ -186,7 +186,7 @@ def test_an_uploaded_yaml_delta_or_amendment_workbook_is_scored_side_by_side(yea
     assert response.status_code == 200, response.text[-800:]
     assert "上传的修订“我的修订.yaml”" in response.text and f"+{expected:.2f}" in unit_rows(response.text)
 
-    from evaluator.policy.amendment_workbook import amendment_template
+    from evaluator.inputs.amendment_workbook import amendment_template
     book = load_workbook(io.BytesIO(amendment_template(base)))
     sheet = book["参数"]
     headers = [c.value for c in sheet[1]]
@@ -384,7 +384,7 @@ def test_a_clerk_cannot_use_a_year_without_their_unit(app, tmp_path):
 
 # --- the demo ---------------------------------------------------------------------------------------
 def test_the_demo_folder_holds_the_example_year_which_scores_as_the_bundled_file(tmp_path):
-    from evaluator.evaluate import evaluate, load_year
+    from evaluator.domain.evaluate import evaluate, load_year
     from evaluator.web.commands import DEMO_ADMIN, fresh_folder, seed
     data = fresh_folder(tmp_path / "demo")
     password = seed(data)

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from evaluator.policy.registry import choose_policy, versions
+from evaluator.domain.policy.registry import choose_policy, versions
 from evaluator.web import jobs
 from test_web_browser import SHOTS, browser, served, sign_in  # noqa: F401  the same browser (a fixture), server and screenshots folder
 from web.workbench import PASSWORDS, good_ledger, roster_yaml, users

@@ -15,8 +15,8 @@ from docx import Document
 warnings.filterwarnings("ignore", message=".*httpx2.*")
 from starlette.testclient import TestClient  # noqa: E402
 
-from evaluator.policy.registry import choose_policy  # noqa: E402
-from evaluator.stages import snapshots  # noqa: E402
+from evaluator.domain.policy.registry import choose_policy  # noqa: E402
+from evaluator.domain.stages import snapshots  # noqa: E402
 from evaluator.web.app import create_app  # noqa: E402
 from web.workbench import create_year, good_ledger, sign_in, upload, users  # noqa: E402
 

@@ -1,3 +1,3 @@
-from .cli import main
+from evaluator.commands.cli import main
 
 main()

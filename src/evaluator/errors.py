@@ -11,7 +11,7 @@ import difflib
 from dataclasses import dataclass, field as dataclass_field
 from typing import Iterable
 
-from .i18n import current, listing, say
+from evaluator.i18n import current, listing, say
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from __future__ import annotations
 from pytest_bdd import parsers, then, when
 
 from bdd.world import World
+from evaluator.domain.evaluate import evaluate
+from evaluator.domain.factset import check_factset
+from evaluator.domain.vocabulary import parse_date
 from evaluator.errors import EvaluatorError, FactSetError
-from evaluator.evaluate import evaluate
-from evaluator.factset import check_factset
-from evaluator.vocabulary import parse_date
 
 
 def _notices(world: World, code: str) -> list:

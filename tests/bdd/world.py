@@ -3,7 +3,7 @@
 Tables in the features use the policy's own Chinese labels (labels.fields, labels.values,
 labels.types), so policy staff read the same words the reports use. This module turns
 such a table back into fact-set data and runs the real evaluator on it. A scenario that
-changes the method does it as an amendment does (`evaluator.policy.amend.derive`).
+changes the method does it as an amendment does (`evaluator.domain.policy.amend.derive`).
 """
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from evaluator.domain.evaluate import Evaluation, evaluate
+from evaluator.domain.facts import FACT_TYPES, fields_of
+from evaluator.domain.factset import check_factset
+from evaluator.domain.policy.amend import derive
+from evaluator.domain.policy.load import CompiledPolicy, compile_policy
 from evaluator.errors import EvaluatorError
-from evaluator.evaluate import Evaluation, evaluate
-from evaluator.factset import check_factset
-from evaluator.facts import FACT_TYPES, fields_of
-from evaluator.policy.amend import derive
-from evaluator.policy.load import CompiledPolicy, compile_policy
 
 NO = {"", "无", "-"}
 TRUE, FALSE = {"是", "true", "有"}, {"否", "false", "无"}

@@ -11,9 +11,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from ..errors import EvaluatorError, UsageError
-from ..i18n import say
-from .store import Store
+from evaluator.errors import EvaluatorError, UsageError
+from evaluator.i18n import say
+from evaluator.web.store import Store
 
 ACTIONS = ("disable", "enable", "password")
 
@@ -48,7 +48,7 @@ def change(store: Store, name: str, action: str, by: str, password: str | None =
 
 
 async def change_account(request: Request):
-    from . import app as web                           # imported late: app.py imports this module
+    from evaluator.web import app as web                           # imported late: app.py imports this module
     admin = web.current_user(request, "admin")
     store = web.store_of(request)
     form = await web.checked_form(request)

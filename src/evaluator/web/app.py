@@ -23,11 +23,11 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..errors import EvaluatorError, FactSetError
-from . import ROLES
-from .service import WrongUnit, check_unit_file, policies_for, problem_rows, read_roster, scratch
-from .store import SHA256, Store
-from .uploads import MAX_UPLOAD, UploadRefused, check_length, check_upload, safe_name
+from evaluator.errors import EvaluatorError, FactSetError
+from evaluator.web import ROLES
+from evaluator.web.service import WrongUnit, check_unit_file, policies_for, problem_rows, read_roster, scratch
+from evaluator.web.store import SHA256, Store
+from evaluator.web.uploads import MAX_UPLOAD, UploadRefused, check_length, check_upload, safe_name
 
 HERE = Path(__file__).parent
 SESSION_COOKIE = "workbench_session"
@@ -246,9 +246,9 @@ async def template_download(request: Request):
             raise HTTPException(403)
 
     def work():
-        from ..i18n import language
-        from ..ledger.template import write_template
-        from ..policy.registry import choose_policy
+        from evaluator.domain.policy.registry import choose_policy
+        from evaluator.i18n import language
+        from evaluator.inputs.ledger.template import write_template
         with language("zh"):
             return write_template(choose_policy(year["year"], year["policy_id"]), year["year"], units)
     # A template depends only on the year's roster and the units it lists: made once, then served
@@ -436,7 +436,7 @@ class SecurityHeaders:
 
 
 def create_app(data: Path, max_upload: int = MAX_UPLOAD, https_only: bool = False) -> Starlette:
-    from . import accounts, docs_pages, jobs, review_pages, whatif   # their routes use this module's plumbing: imported here
+    from evaluator.web import accounts, docs_pages, jobs, review_pages, whatif   # their routes use this module's plumbing: imported here
     store = Store(data)
     jobs.fail_abandoned(store)                          # a run that was going when the workbench stopped
     routes = [

@@ -5,8 +5,9 @@ import ipaddress
 import sys
 from pathlib import Path
 
-from ..errors import UsageError
-from ..i18n import say
+from evaluator.errors import UsageError
+from evaluator.i18n import say
+from evaluator.paths import EXAMPLES
 
 
 def is_loopback(host: str) -> bool:
@@ -26,7 +27,7 @@ def serve(host: str, port: int, data: Path | None, allow_remote: bool, demo: boo
               file=sys.stderr)
         return 1
     import uvicorn
-    from .app import create_app
+    from evaluator.web.app import create_app
     if demo:
         data = fresh_folder(data)
         password = seed(data)
@@ -46,7 +47,7 @@ def serve(host: str, port: int, data: Path | None, allow_remote: bool, demo: boo
 
 
 def add_user(name: str, role: str, unit: str | None, password_stdin: bool, data: Path) -> str:
-    from .store import Store
+    from evaluator.web.store import Store
     if not password_stdin:
         raise UsageError(say("请用 --password-stdin 从标准输入给出密码(如 echo 密码 | evaluator user add …)",
                              "give the password on standard input with --password-stdin"))
@@ -57,8 +58,8 @@ def add_user(name: str, role: str, unit: str | None, password_stdin: bool, data:
 
 def change_user(name: str, action: str, data: Path, password_stdin: bool = False) -> str:
     """`evaluator user disable|enable|passwd NAME`: the same change, and the same rules, as the users page."""
-    from .accounts import change
-    from .store import Store
+    from evaluator.web.accounts import change
+    from evaluator.web.store import Store
     password = None
     if action == "password":
         if not password_stdin:
@@ -71,7 +72,6 @@ def change_user(name: str, action: str, data: Path, password_stdin: bool = False
 # --- the demo (`evaluator serve --demo`) ---------------------------------------------------------------
 DEMO_ADMIN = "管理员"
 DEMO_USERS = (("办公厅填报员", "clerk", "office"), ("考核组", "reviewer", None), ("领导", "leader", None))
-EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
 
 def fresh_folder(data: Path | None) -> Path:
@@ -102,8 +102,8 @@ def seed(data: Path) -> str:
     """The example 2024 year in `data`: its roster, every unit's ledger submitted, a demo admin (and one
     user of each other role) with one new random password, which is returned."""
     import secrets
-    from .service import check_unit_file, policies_for, read_roster
-    from .store import Store
+    from evaluator.web.service import check_unit_file, policies_for, read_roster
+    from evaluator.web.store import Store
     store = Store(data)
     password = secrets.token_urlsafe(9)
     store.add_user(DEMO_ADMIN, "admin", None, password, by="演示")

@@ -26,16 +26,16 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse
 from starlette.routing import Route
 
-from ..i18n import language
-from ..policy import CompiledPolicy
-from ..policy.registry import load_policy, versions
-from .store import Store
+from evaluator.domain.policy import CompiledPolicy
+from evaluator.domain.policy.registry import load_policy, versions
+from evaluator.i18n import language
+from evaluator.paths import CHECKOUT
+from evaluator.web.store import Store
 
 PAGE = re.compile(r"^[A-Za-z0-9_-]+\.(html|css)$")
 MEDIA = {"html": "text/html; charset=utf-8", "css": "text/css; charset=utf-8"}
 STYLE = re.compile(r"<style>(.*?)</style>", re.S)
 BODY = re.compile(r"<body[^>]*>")
-CHECKOUT = Path(__file__).resolve().parents[3]
 log = logging.getLogger(__name__)
 _building = threading.Lock()            # one build at a time: two first visits build once
 
@@ -103,7 +103,7 @@ def site_folder(store: Store, compiled: CompiledPolicy, by: str) -> Path:
     with _building:
         if (folder / "index.html").is_file():
             return folder
-        from ..livingdoc import build_site
+        from evaluator.views.livingdoc import build_site
         partial = store.tmp / f"docs-{secrets.token_hex(6)}"
         try:
             with language("zh"):
@@ -134,7 +134,7 @@ def page_in(folder: Path, name: str) -> Path:
 
 # --- the routes -------------------------------------------------------------------------------------
 async def policies_page(request: Request):
-    from . import app as web                            # imported late: app.py imports this module
+    from evaluator.web import app as web                            # imported late: app.py imports this module
     web.current_user(request)
     store = web.store_of(request)
     policies = await run_in_threadpool(known_policies)
@@ -146,14 +146,14 @@ async def policies_page(request: Request):
 
 async def year_policy(request: Request):
     """The pages of the policy the year is assessed under."""
-    from . import app as web
+    from evaluator.web import app as web
     web.current_user(request)
     year = web.year_of(request)
     return RedirectResponse(f"/policies/{year['policy_id']}/index.html", 303)
 
 
 async def policy_page(request: Request):
-    from . import app as web
+    from evaluator.web import app as web
     user = web.current_user(request)
     compiled = await run_in_threadpool(policy_by_id, request.path_params["policy"])
     if compiled is None:

@@ -21,9 +21,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.routing import Route
 
-from ..errors import EvaluatorError
-from .service import MergeFailed, problem_rows, render_reports, run_year
-from .store import Store, decoded, now
+from evaluator.errors import EvaluatorError
+from evaluator.web.service import MergeFailed, problem_rows, render_reports, run_year
+from evaluator.web.store import Store, decoded, now
 
 STAGES = ("读取台账", "合并", "评分", "生成报告")
 WAIT_SECONDS = 5.0              # how long the POST waits before showing the progress page instead
@@ -125,7 +125,7 @@ def view(found: dict) -> dict:
 
 # --- the routes -------------------------------------------------------------------------------------
 def _web():
-    from . import app                                   # the pages' plumbing; imported late: app.py imports this module
+    from evaluator.web import app                                   # the pages' plumbing; imported late: app.py imports this module
     return app
 
 

@@ -19,20 +19,20 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from ..errors import EvaluatorError
-from ..i18n import language
-from ..numbers import plain, signed
-from . import reviews
-from .app import attachment, checked_form, current_user, page, store_of, unit_of, year_of
-from .reviews import ACTIONS, ANSWERS, ReviewRefused, adjustment_name, appeal_name
-from .service import MergeFailed, problem_rows, render_reports, score_row
+from evaluator.domain.numbers import plain, signed
+from evaluator.errors import EvaluatorError
+from evaluator.i18n import language
+from evaluator.paths import FEATURES
+from evaluator.web import reviews
+from evaluator.web.app import attachment, checked_form, current_user, page, store_of, unit_of, year_of
+from evaluator.web.reviews import ACTIONS, ANSWERS, ReviewRefused, adjustment_name, appeal_name
+from evaluator.web.service import MergeFailed, problem_rows, render_reports, score_row
 
 WORKING_GROUP = ("admin", "reviewer")                 # answer, adjust, run
 READERS = ("admin", "reviewer", "leader")             # read the review's pages
 APPROVER = "leader"                                   # the only one who approves a stage
 MAX_TEXT = 2000                                       # an appeal's or a reason's characters
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-FEATURES = Path(__file__).resolve().parents[3] / "features"   # the scenarios, when run from the project
 
 
 # --- shared pieces ---------------------------------------------------------------------------------
@@ -84,7 +84,7 @@ def finding_rows(scored, unit: str | None = None) -> list[dict]:
 
 def fact_choices(scored, unit: str | None = None) -> list[dict]:
     """The year's facts in words, for the adjustment form: (id, unit, summary, source)."""
-    from ..describe import fact_summary
+    from evaluator.views.describe import fact_summary
     ev, merged = scored.ev.review.before if scored.ev.review else scored.ev, scored.merged
     names = {u.id: u.name for u in ev.factset.units.values()}
     return [{"id": f.id, "unit": names.get(f.unit, f.unit), "summary": fact_summary(ev, f), "where": merged.source(f.id)}
@@ -199,7 +199,7 @@ VERDICT_MARKUP = re.compile(r"\[/?[a-z]+\]")
 
 
 def verdict_word(verdict: str) -> str:
-    from ..whynot import VERDICT
+    from evaluator.views.whynot import VERDICT
     return VERDICT_MARKUP.sub("", VERDICT.get(verdict, verdict))
 
 
@@ -224,9 +224,9 @@ async def review_why_not(request: Request):
 
 
 def _why_not(ev, merged, unit: str, clause: str) -> dict:
-    from ..describe import fact_summary
-    from ..derive import DerivedFact
-    from ..whynot import why_not
+    from evaluator.domain.derive import DerivedFact
+    from evaluator.views.describe import fact_summary
+    from evaluator.views.whynot import why_not
     with language("zh"):
         _, _, facts = why_not(ev, unit, clause)
         rows = []
@@ -252,7 +252,7 @@ async def review_coverage(request: Request):
     scored, said = await scored_year(request, year)
     if said:
         return unavailable(request, year, said)
-    from ..coverage import clause_coverage
+    from evaluator.views.coverage import clause_coverage
     ev = scored.ev
     names = {u.id: u.name for u in ev.factset.units.values()}
     features = FEATURES if FEATURES.is_dir() else None
@@ -426,7 +426,7 @@ async def reviewed_run(request: Request):
 
 def _reviewed_run(store, year: dict):
     """The year as reviewed, with what it used; the stored rows must pass load_review's checks."""
-    from ..stages import stage_of
+    from evaluator.domain.stages import stage_of
     submissions = reviews.used_submissions(store, year)
     merged = reviews.merged_year(store, year, submissions)
     adjustments, appeals = store.adjustments(year["year"]), store.appeals(year["year"])
@@ -461,7 +461,7 @@ async def review_result(request: Request):
 # --- the leaders: approval and the notice -------------------------------------------------------------
 async def _run_and_stage(store, year: dict):
     """The latest reviewed run, its evaluation, its stage (or why it is none) and the snapshots so far."""
-    from ..stages import snapshots, stage_of
+    from evaluator.domain.stages import snapshots, stage_of
     run = store.latest_reviewed_run(year["year"])
     if run is None:
         return None, None, None, "", []
@@ -491,7 +491,7 @@ async def approval_page(request: Request, status: int = 200, **context):
         return page(request, "leader_year.html", 409, year=year, run=None, error=str(exc), stages=(), made=[], today="")
     since = bool(run) and (run["submissions"] != reviews.used_submissions(store, year)
                            or run["adjustments"] != [a["id"] for a in store.adjustments(year["year"])])
-    from ..stages import STAGES
+    from evaluator.domain.stages import STAGES
     shown = [{"stage": s["stage"], "decision": s["decision"], "date": s["date"], "sha": s["result_sha256"][:12],
               "file": Path(s["path"]).name} for s in made]
     return page(request, "leader_year.html", status, year=year, run=run, stage=stage, differs=differs, made=shown,
@@ -504,7 +504,7 @@ async def approve_stage(request: Request):
     store = store_of(request)
     year = year_of(request)
     form = await checked_form(request)
-    from ..stages import approve
+    from evaluator.domain.stages import approve
     stage, decision = text_of(form, "stage", 10), text_of(form, "decision", 200)
     try:
         day = dt.date.fromisoformat(text_of(form, "date", 10))
@@ -536,7 +536,7 @@ async def notice_download(request: Request):
         return page(request, "error.html", 404, message="还没有审查评分,无法生成通报")
 
     def work() -> bytes:
-        from ..notice import write_notice
+        from evaluator.views.notice import write_notice
         with language("zh"):
             if stage is not None and stage.approved:
                 return write_notice(ev, stage="审定稿", decision=stage.decision, date=stage.date)

@@ -2,7 +2,7 @@
 
 Appeals and adjustments are rows in SQLite (store.py), entered in forms in the office's words;
 they are never an edit of a submitted file. To check them, they are written as the review file
-`evaluator.review.load_review` reads (in a scratch folder) and read back with it, so the forms
+`evaluator.domain.review.load_review` reads (in a scratch folder) and read back with it, so the forms
 are checked exactly as a review file is. A reviewed run records the submissions and the review
 file it used, so its evaluation can be made again, identically, for approval and the notice.
 Nothing here knows HTTP."""
@@ -16,13 +16,13 @@ from typing import Any
 
 import yaml
 
-from ..errors import FactSetError, Problem
-from ..evaluate import evaluate
-from ..i18n import language, say
-from ..ledger.merge import merge_submissions
-from ..review import ReviewError, evaluate_reviewed, load_review
-from .service import MergeFailed, file_stem, scratch
-from .store import Store
+from evaluator.domain.evaluate import evaluate
+from evaluator.domain.review import ReviewError, evaluate_reviewed, load_review
+from evaluator.errors import FactSetError, Problem
+from evaluator.i18n import language, say
+from evaluator.inputs.ledger.merge import merge_submissions
+from evaluator.web.service import MergeFailed, file_stem, scratch
+from evaluator.web.store import Store
 
 ANSWERS = {"upheld": "支持", "rejected": "驳回", "pending": "待定"}
 ACTIONS = {"set": "修改", "strike": "删除", "add": "新增"}
@@ -237,7 +237,7 @@ def of_run(store: Store, year: dict, run: dict) -> Any:
 
 def changes_rows(ev, merged: MergedYear) -> dict:
     """What the review changed, for the page and for the run's record: findings and totals, before → after."""
-    from ..numbers import plain, signed
+    from evaluator.domain.numbers import plain, signed
     names = {u.id: u.name for u in ev.factset.units.values()}
     titles = {r.id: r.rule.title for r in ev.policy.rules}
     clauses = ev.policy.clauses
@@ -258,7 +258,7 @@ def changes_rows(ev, merged: MergedYear) -> dict:
 def review_lines(ev, merged: MergedYear) -> list[str]:
     """`adjustment_lines` with each fact named where it came from (办公厅:台账.xlsx 请假!2), not by
     its internal id, and an appeal named once (the page numbers appeals 申诉1, 申诉2)."""
-    from ..review import adjustment_lines
+    from evaluator.domain.review import adjustment_lines
     with language("zh"):
         lines = adjustment_lines(ev)
     facts = sorted({a.fact for a in ev.review.review.adjustments}, key=len, reverse=True)

@@ -12,14 +12,14 @@ from typing import Callable, Iterator, Optional
 
 import yaml
 
-from ..errors import Cell, FactSetError, Problem, column_letter
-from ..evaluate import evaluate
-from ..factset import load_factset
-from ..i18n import language
-from ..ledger.merge import merge_submissions
-from ..numbers import plain
-from ..policy.registry import choose_policy, versions
-from .store import Store
+from evaluator.domain.evaluate import evaluate
+from evaluator.domain.factset import load_factset
+from evaluator.domain.numbers import plain
+from evaluator.domain.policy.registry import choose_policy, versions
+from evaluator.errors import Cell, FactSetError, Problem, column_letter
+from evaluator.i18n import language
+from evaluator.inputs.ledger.merge import merge_submissions
+from evaluator.web.store import Store
 
 
 Progress = Optional[Callable[..., None]]         # (stage, done=0, total=0)
@@ -113,7 +113,7 @@ def _money(value: Decimal) -> str:
 def score_row(s) -> dict:
     """A unit's scores for the pages: one column per section score (and a per-staff section's points
     before it), headed as the policy names the section, in its order."""
-    from ..reports.columns import BRIEF, columns, title
+    from evaluator.views.reports.columns import BRIEF, columns, title
     sections = {p.id: p.section for p in s.sections}
     cells = [{"title": title(sections[c.section], "zh") if c.role == "score" else c.heading, "short": c.short,
               "value": _money(c.value(s))} for c in columns(sections, "zh", BRIEF)]
@@ -203,6 +203,6 @@ def run_year(store: Store, year: dict, progress: Progress = None) -> tuple[objec
 
 
 def render_reports(ev) -> dict[str, bytes]:
-    from ..reports import render
+    from evaluator.views.formats import RUN
     with language("zh"):
-        return {fmt: render(ev, fmt, "zh") for fmt in ("html", "xlsx", "json")}
+        return {fmt: RUN[fmt].rendered(ev, "zh") for fmt in ("html", "xlsx", "json")}

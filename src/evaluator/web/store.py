@@ -17,9 +17,9 @@ from typing import Any, Iterator
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from ..errors import UsageError
-from ..i18n import say
-from . import ROLES
+from evaluator.errors import UsageError
+from evaluator.i18n import say
+from evaluator.web import ROLES
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (

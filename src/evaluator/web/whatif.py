@@ -3,7 +3,7 @@ side by side — per unit the totals and ranks, per clause what moved and why.
 
 The draft is a version from the registry (a draft such as method-2025-draft, or any other
 version), or an amendment uploaded for the occasion: a YAML/JSON delta (policy/amend.py) or the
-filled amendment workbook (policy/amendment_workbook.py), checked by content as a ledger is
+filled amendment workbook (inputs/amendment_workbook.py), checked by content as a ledger is
 (uploads.py) and read in a private folder under DIR/tmp that is removed afterwards; nothing of
 it is kept. The comparison itself is `evaluator diff`'s (diff.py). A clerk sees only their unit."""
 from __future__ import annotations
@@ -18,18 +18,18 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from ..diff import diff
-from ..errors import EvaluatorError, InputError
-from ..evaluate import evaluate
-from ..i18n import language
-from ..numbers import plain, two_places
-from ..policy import CompiledPolicy
-from ..policy.registry import choose_policy
-from ..yamlio import load_document
-from .docs_pages import known_policies
-from .service import MergeFailed, merge_latest, problem_rows, scratch
-from .store import Store
-from .uploads import UploadRefused, check_upload, safe_name
+from evaluator.domain.diff import diff
+from evaluator.domain.evaluate import evaluate
+from evaluator.domain.numbers import plain, two_places
+from evaluator.domain.policy import CompiledPolicy
+from evaluator.domain.policy.registry import choose_policy
+from evaluator.errors import EvaluatorError, InputError
+from evaluator.i18n import language
+from evaluator.inputs.yamlio import load_document
+from evaluator.web.docs_pages import known_policies
+from evaluator.web.service import MergeFailed, merge_latest, problem_rows, scratch
+from evaluator.web.store import Store
+from evaluator.web.uploads import UploadRefused, check_upload, safe_name
 
 UPLOAD_ID = "whatif-upload"                 # the id an uploaded workbook's delta gets (never shown)
 FIELD_WORDS = {"text": "办法原文", "title": "标题", "requirements": "考核要求", "explain": "说明文字"}
@@ -38,10 +38,10 @@ FIELD_WORDS = {"text": "办法原文", "title": "标题", "requirements": "考�
 # --- the draft --------------------------------------------------------------------------------------
 def uploaded_draft(store: Store, base: CompiledPolicy, content: bytes, name: str, ext: str) -> CompiledPolicy:
     """The policy an uploaded amendment makes of `base`: PolicyError / UsageError when it does not."""
-    from ..errors import PolicyError, Problem
+    from evaluator.errors import PolicyError, Problem
     with language("zh"), scratch(store) as folder:
         if ext == "xlsx":
-            from ..policy.amendment_workbook import amendment_from
+            from evaluator.inputs.amendment_workbook import amendment_from
             workbook = folder / "amendment.xlsx"
             workbook.write_bytes(content)
             output = folder / f"{UPLOAD_ID}.yaml"
@@ -55,7 +55,7 @@ def uploaded_draft(store: Store, base: CompiledPolicy, content: bytes, name: str
                 raise PolicyError(problems)
             if not isinstance(document, dict) or "amends" not in document:
                 raise PolicyError([Problem(str(output), None, "这个文件不是修订:修订文件应写明 amends(所修订的考核办法)和 changes(修改之处)", "amendment")])
-        from ..policy import load_policy
+        from evaluator.domain.policy import load_policy
         return load_policy(output)
 
 
@@ -145,7 +145,7 @@ def compare(store: Store, year: dict, draft: CompiledPolicy, unit: str | None) -
 
 # --- the routes -------------------------------------------------------------------------------------
 def _web():
-    from . import app                                   # imported late: app.py imports this module
+    from evaluator.web import app                                   # imported late: app.py imports this module
     return app
 
 

@@ -1,0 +1,240 @@
+"""The only module that touches durable-rules.
+
+The policy's rules become one durable-rules ruleset; each unit's facts are asserted
+into that unit's own state and every queued action is drained synchronously before
+the next unit. What the engine returns is *matches* (rule, fact, joined facts); the
+points are computed from the policy afterwards, so nothing here knows a clause.
+
+How the known failure modes of durable-rules 2.0.28 are closed (notes/durable-rules.md):
+- No `Host`, so no timer threads can steal or drop actions: we call the C engine's
+  `start_action` / `complete_and_start_action` ourselves until nothing is queued.
+- Actions are our own loop, so an exception is an ordinary Python exception.
+- Fact identity is a 32-bit FNV hash of `id`: engine ids are small sequential numbers
+  per state, checked to be collision-free; the real fact ids never enter the engine.
+- One state per unit, deleted as soon as the unit is done: memory stays bounded and a
+  ruleset's 1,024-state limit is never reached however many units a year has.
+- Facts that are identical in every field the rules read are asserted once; a match
+  on that engine fact stands for each of them, and each is named as evidence.
+- Every condition starts with a `type` equality, so the state fact never matches.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Sequence
+
+import durable_rules_engine as _dre
+
+from evaluator.domain.conditions import engine_value
+from evaluator.domain.derive import DerivedFact
+from evaluator.domain.nearmiss import has_threshold, lowered
+from evaluator.domain.policy.load import CompiledPolicy, CompiledRule
+from evaluator.errors import EngineError
+
+_PRIMARY = "m"
+_names = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Match:
+    """A rule matched each of `facts` (facts alike in every field the rules read, asserted as
+    one engine fact), and for a join, `joined`: name -> the facts they were seen with.
+    `near`: it was the rule with its thresholds lowered (nearmiss.py) that matched."""
+    rule: CompiledRule
+    facts: tuple[Any, ...]
+    joined: tuple[tuple[str, tuple[Any, ...]], ...] = ()
+    near: bool = False
+
+
+def ruleset_definition(policy: CompiledPolicy) -> dict:
+    """The durable-rules JSON of a policy: one engine rule per policy rule, and one more for each
+    rule with a threshold to be reached, lowered to find near misses in the same pass."""
+    rules = {}
+    for r in policy.rules:
+        terms = []
+        for i, j in enumerate(r.joins):
+            terms.append({f"j{i}": _and([{"type": j.fact}, *j.condition.to_engine()])})
+        same = [{f: {f"j{i}": f}} for i, j in enumerate(r.joins) for f in j.same]
+        terms.append({_PRIMARY: _and([{"type": r.rule.fact}, *r.condition.to_engine(), *same])})
+        rules[_action_name(r)] = {"all": terms}
+        if _near_rule(r):
+            rules[_action_name(r, near=True)] = {"all": [{_PRIMARY: _and([{"type": r.rule.fact},
+                                                                           *lowered(r.condition).to_engine()])}]}
+    return rules
+
+
+def _near_rule(rule: CompiledRule) -> bool:
+    return not rule.joins and not rule.rule.silent and has_threshold(rule.condition)
+
+
+def _action_name(rule: CompiledRule, near: bool = False) -> str:
+    return f"{'n' if near else 'r'}{rule.order}"
+
+
+def _and(terms: list[dict]) -> dict:
+    return terms[0] if len(terms) == 1 else {"$and": terms}
+
+
+class RuleEngine:
+    """One compiled ruleset; `run` evaluates units one state at a time."""
+
+    def __init__(self, policy: CompiledPolicy):
+        self.policy = policy
+        self._rules = {_action_name(r): r for r in policy.rules}
+        self._near = {_action_name(r, near=True): r for r in policy.rules if _near_rule(r)}
+        self._fields = policy.engine_fields
+        definition = json.dumps(ruleset_definition(policy), ensure_ascii=False)
+        try:
+            self._handle = _dre.create_ruleset(f"evaluator-{policy.id}-{next(_names)}", definition)
+        except Exception as exc:  # the C engine rejects what it cannot compile
+            raise EngineError(f"durable-rules refused the compiled policy {policy.id}: {exc}") from exc
+
+    def close(self) -> None:
+        if self._handle is not None:
+            _dre.delete_ruleset(self._handle)
+            self._handle = None
+
+    def __enter__(self) -> "RuleEngine":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def run(self, facts_by_unit: Mapping[str, Sequence[Any]]) -> tuple[list[Match], set[str]]:
+        """All matches for these units, and the ids of the facts some rule matched."""
+        matches: list[Match] = []
+        seen: set[str] = set()
+        for unit in sorted(facts_by_unit):
+            self._run_unit(unit, facts_by_unit[unit], matches, seen)
+        return matches, seen
+
+    def _run_unit(self, unit: str, facts: Sequence[Any], matches: list[Match], seen: set[str]) -> None:
+        try:
+            groups = self._group(facts)
+        except ValueError as exc:
+            raise EngineError(f"unit {unit}: {exc}") from None
+        if not groups:
+            return
+        ids = _engine_ids(len(groups))
+        batch = [dict(projection, id=engine_id, sid=unit) for engine_id, (projection, _) in zip(ids, groups)]
+        members = {engine_id: group for engine_id, (_, group) in zip(ids, groups)}
+        try:
+            code = _dre.assert_facts(self._handle, json.dumps(batch, ensure_ascii=False))
+            if code and code[0] == 2:
+                raise EngineError(f"durable-rules took two facts of unit {unit} for one (identity clash)")
+            self._drain(members, matches, seen)
+        except EngineError:
+            self._forget(unit)
+            raise
+        except Exception as exc:
+            self._forget(unit)
+            raise EngineError(f"durable-rules failed on unit {unit}: {exc}") from exc
+        _dre.delete_state(self._handle, unit)
+
+    def _forget(self, unit: str) -> None:
+        """Delete a failed unit's state without hiding the error that stopped it."""
+        try:
+            _dre.delete_state(self._handle, unit)
+        except Exception:  # the ruleset is deleted with the engine anyway
+            pass
+
+    def _group(self, facts: Iterable[Any]) -> list[tuple[dict, tuple[Any, ...]]]:
+        """Facts identical in every field the rules read become one engine fact."""
+        groups: dict[tuple, tuple[dict, list[Any]]] = {}
+        for fact in facts:
+            names = self._fields.get(fact.type)
+            if names is None:
+                continue  # no rule reads this type: the caller reports it as unseen
+            values = _values(fact)
+            projection = {"type": fact.type}
+            for name in names:
+                value = values.get(name)
+                if value is not None:
+                    try:
+                        projection[name] = engine_value(value)
+                    except ValueError as exc:
+                        raise ValueError(f"fact {fact.id}, field '{name}': {exc}") from None
+            key = tuple(projection.items())
+            if key not in groups:
+                groups[key] = (projection, [])
+            groups[key][1].append(fact)
+        return [(groups[k][0], tuple(groups[k][1])) for k in sorted(groups, key=repr)]
+
+    def _drain(self, members: Mapping[str, list[Any]], matches: list[Match], seen: set[str]) -> None:
+        fired: set[tuple] = set()
+        result = _dre.start_action(self._handle)
+        while result:
+            _, message, state_handle = result
+            try:
+                self._record(json.loads(message), members, matches, seen, fired)
+            except Exception as exc:  # name the rule and facts: never a bare traceback, never lost work
+                raise EngineError(f"action failed: {self._describe(message)}: {type(exc).__name__}: {exc}") from exc
+            following = _dre.complete_and_start_action(self._handle, state_handle)
+            result = (None, following, state_handle) if following else None
+
+    def _describe(self, message: str) -> str:
+        try:
+            frames = json.loads(message)
+            return "; ".join(f"rule {(self._rules.get(a) or self._near[a]).key} on engine facts "
+                             f"{', '.join(str(f.get('id')) for f in fs.values())}" for a, fs in frames.items())
+        except Exception:  # the message itself is what failed: show it as it came
+            return message[:200]
+
+    def _record(self, message: dict, members: Mapping[str, list[Any]], matches: list[Match], seen: set[str],
+                fired: set[tuple]) -> None:
+        for action, frames in message.items():
+            # A condition with `any` alternatives fires once for each alternative that holds;
+            # the method decides once per rule and fact (and join partner).
+            key = (action, *sorted((name, frame["id"]) for name, frame in frames.items()))
+            if key in fired:
+                continue
+            fired.add(key)
+            primary = members[frames[_PRIMARY]["id"]]
+            if action in self._near:   # not a decision: a fact it matches is decided by the real rules
+                matches.append(Match(self._near[action], primary, near=True))
+                continue
+            rule = self._rules[action]
+            joined = tuple((j.name, members[frames[f"j{i}"]["id"]]) for i, j in enumerate(rule.joins))
+            matches.append(Match(rule, primary, joined))
+            seen.update(f.id for f in primary)
+            for _, facts in joined:
+                seen.update(f.id for f in facts)
+
+
+def _values(fact: Any) -> Mapping[str, Any]:
+    # A pydantic model's fields are its __dict__; asking it for a missing attribute is slow.
+    return fact.values if isinstance(fact, DerivedFact) else fact.__dict__
+
+
+# --- engine ids ---------------------------------------------------------------------------
+# durable-rules identifies a fact by a 32-bit FNV hash of its id within a state; two ids
+# with one hash would be taken as the same fact. Sequential numbers are checked once
+# against both FNV-1 and FNV-1a and any that would clash are skipped.
+_issued: list[str] = []
+_seen_fnv1a: set[int] = set()
+_seen_fnv1: set[int] = set()
+
+
+def _fnv(text: str, variant_a: bool) -> int:
+    h = 0x811C9DC5
+    for byte in text.encode():
+        if variant_a:
+            h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
+        else:
+            h = ((h * 0x01000193) & 0xFFFFFFFF) ^ byte
+    return h
+
+
+def _engine_ids(n: int) -> list[str]:
+    """The first n collision-free engine ids; computed once and reused by every state."""
+    number = int(_issued[-1]) + 1 if _issued else 1
+    while len(_issued) < n:
+        text = str(number)
+        a, b = _fnv(text, True), _fnv(text, False)
+        if a not in _seen_fnv1a and b not in _seen_fnv1:
+            _seen_fnv1a.add(a)
+            _seen_fnv1.add(b)
+            _issued.append(text)
+        number += 1
+    return _issued[:n]

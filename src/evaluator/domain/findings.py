@@ -1,0 +1,184 @@
+"""A decision of one rule about one fact, for one unit: what it gives and how it reads.
+
+A `Decision` (decisions.py builds the log of them) carries its clause, rule, exact points
+(rate x quantity), the ids of its evidence records, and renders its explanation in Chinese
+with the arithmetic when first read. A *finding* is a decision that moves points (kind
+`awarded`): the reports and the JSON list findings. Everything here is driven by the
+compiled policy: the rate, what it multiplies, who is credited.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from types import SimpleNamespace
+from typing import Any, Iterable, Mapping
+
+from evaluator.domain.conditions import Test
+from evaluator.domain.derive import DerivedFact, field_values
+from evaluator.domain.numbers import ZERO, plain, signed
+from evaluator.domain.policy.load import CompiledPolicy, CompiledRule, template_names
+
+
+class RenderContext:
+    """What rendering an explanation needs: shared by every decision of one log."""
+    __slots__ = ("policy", "names")
+
+    def __init__(self, policy: CompiledPolicy, names: Mapping[str, str]):
+        self.policy, self.names = policy, names
+
+
+@dataclass(slots=True, eq=False)
+class Decision:
+    kind: str
+    unit: str                           # the unit the decision is for (the credited unit)
+    clause: str
+    rule: str                           # the rule's id ('' for an exclusion, which a derivation made)
+    points: Decimal
+    evidence: tuple[str, ...]           # the input records it rests on
+    section: str
+    rate: Decimal
+    quantity: Decimal
+    disqualifies: bool = False
+    source_unit: str | None = None      # the fact's own unit, when another unit is credited
+    derived_from: str | None = None     # the derived fact it reads (or, excluded, that left it out)
+    compiled: CompiledRule | None = None
+    fact: Any = None
+    joined: tuple = ()
+    by: CompiledRule | None = None      # withheld: the rule that replaced this award (R7)
+    missed: tuple[Test, ...] = ()       # near miss: the tests the fact missed
+    _context: RenderContext | None = None
+    _text: str | None = None
+
+    @property
+    def id(self) -> str:
+        """Stable across runs of the same inputs."""
+        return f"{self.unit}/{self.clause}/{self.rule}/{self.evidence[0] if self.evidence else '-'}"
+
+    @property
+    def explanation(self) -> str:
+        """The rule's explanation with the fact's values and the arithmetic, rendered once, when first read."""
+        if self._text is None:
+            self._text = self._render()
+        return self._text
+
+    def _render(self) -> str:
+        if self.compiled is None or self._context is None:
+            return ""
+        c = self._context
+        return explain(c.policy, self.compiled, self.fact, self.joined, self.quantity,
+                       self.compiled.rate * self.quantity, self.unit, c.names)
+
+    @property
+    def fact_id(self) -> str:
+        """The input record a decision is about (a derived fact's first record)."""
+        return self.evidence[0] if self.evidence else (self.fact.id if self.fact is not None else "")
+
+
+# A finding is a decision that moves points (or that the scorecard reads): the name the
+# reports, the JSON and the method's own text use.
+Finding = Decision
+
+
+def quantity_of(rule: CompiledRule, fact: Any) -> Decimal:
+    q = rule.quantity
+    if q.kind == "count":
+        return Decimal(fact.quantity)
+    values = field_values(fact)
+    if q.kind == "field":
+        return Decimal(values[q.field])
+    if q.kind == "size_of":
+        return Decimal(len(values[q.field]))
+    return max(ZERO, Decimal(values[q.field]) - q.over)  # excess
+
+
+def credited_units(rule: CompiledRule, fact: Any) -> list[str]:
+    """The units a rule gives a fact's points to: its own unit, each coordinator, a reviewer."""
+    credit = rule.rule.credit
+    if credit == "unit":
+        return [fact.unit]
+    value = field_values(fact).get(credit)
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value] if value else []
+
+
+class _Context(dict):
+    """Template values; a field the fact does not have renders as empty, never a KeyError."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def explain(policy: CompiledPolicy, rule: CompiledRule, fact: Any, joined: tuple, quantity: Decimal,
+            points: Decimal, credited: str, unit_names: Mapping[str, str]) -> str:
+    """The rule's explanation for one fact. Its clause's `{parameter}`s were filled in when the
+    policy was compiled (policy/wording.py); what is left are the fact's values and the arithmetic."""
+    fields, constants, derived = _plan(rule.rule.explain)
+    values = field_values(fact)
+    context = _Context()
+    for name in fields:
+        value = values.get(name)
+        if value is not None:
+            context[name] = _shown(policy, fact.type, name, value)
+    for name, value_of in constants:
+        context[name] = value_of(rule, fact, quantity, points, credited, unit_names)
+    if derived and isinstance(fact, DerivedFact):
+        if "breakdown" in derived:
+            context["breakdown"] = _parts(policy, fact, fact.breakdown)
+        if "not_counted" in derived:
+            context["not_counted"] = _parts(policy, fact, fact.not_counted_breakdown)
+    for name, facts in joined:
+        context[name] = SimpleNamespace(id="、".join(f.id for f in facts),
+                                        **{k: v for k, v in _labelled(policy, facts[0]).items() if k != "id"})
+    return rule.rule.explain.format_map(context).strip()
+
+
+_DERIVED_NAMES = frozenset({"breakdown", "not_counted"})
+
+
+@lru_cache(maxsize=None)
+def _plan(template: str) -> tuple[tuple[str, ...], tuple[tuple[str, Any], ...], frozenset[str]]:
+    """What a template names, sorted once per template rather than once per fact it explains:
+    the fact's fields, the values computed for it (_CONSTANTS, which win over a field of the
+    same name), and a derived fact's breakdowns."""
+    used = template_names(template)
+    constants = tuple((name, _CONSTANTS[name]) for name in sorted(used & _CONSTANTS.keys()))
+    return tuple(sorted(used - _CONSTANTS.keys() - _DERIVED_NAMES)), constants, used & _DERIVED_NAMES
+
+
+# Values an explanation can name beside the fact's fields (policy/load.py EXPLAIN_NAMES).
+_CONSTANTS = {
+    "quantity": lambda r, f, q, p, c, n: plain(q),
+    "rate": lambda r, f, q, p, c, n: signed(r.rate),
+    "rate_abs": lambda r, f, q, p, c, n: plain(abs(r.rate)),
+    "points": lambda r, f, q, p, c, n: signed(p),
+    "over": lambda r, f, q, p, c, n: plain(r.quantity.over) if r.quantity.over is not None else "",
+    "unit_name": lambda r, f, q, p, c, n: n.get(f.unit, f.unit),
+    "credited": lambda r, f, q, p, c, n: c,
+    "credited_name": lambda r, f, q, p, c, n: n.get(c, c),
+    "clause": lambda r, f, q, p, c, n: r.clause.id,
+    "id": lambda r, f, q, p, c, n: f.id,
+}
+
+
+def _labelled(policy: CompiledPolicy, fact: Any) -> dict[str, Any]:
+    """All the fact's fields as an explanation shows them (a joined partner's, `{first_reading.date}`)."""
+    return {name: _shown(policy, fact.type, name, value) for name, value in field_values(fact).items()
+            if value is not None}
+
+
+def _shown(policy: CompiledPolicy, fact_type: str, name: str, value: Any) -> Any:
+    """A field's value as an explanation shows it: 是/否, a plain number, the office's label."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, Decimal):
+        return plain(value)
+    if isinstance(value, (str, list, tuple)):
+        return policy.label(fact_type, name, value)
+    return value
+
+
+def _parts(policy: CompiledPolicy, fact: DerivedFact, parts: Iterable[tuple[str, Decimal]]) -> str:
+    source = next(d.spec for d in policy.derivations if d.spec.type == fact.type)
+    return " + ".join(f"{policy.label(source.source, source.breakdown_by or '', k)} {plain(v)}" for k, v in parts)

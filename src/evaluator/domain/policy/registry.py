@@ -1,0 +1,90 @@
+"""Which policy a fact set is assessed under.
+
+`policies/` may hold several versions of the method. A fact set's `policy` field names
+one by id; otherwise its `year` picks the version in force (effective_from ..
+effective_until). `--policy FILE` overrides both.
+
+A version may be a delta that amends another (policy/amend.py). An adopted one (`status:
+in_force`) supersedes the version it amends from its `effective_from`: a year is scored
+under the base with every in-force amendment effective by then, i.e. the last link of the
+chain of amendments in force that year.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from evaluator.domain.policy.load import CompiledPolicy, load_policy
+from evaluator.errors import UsageError
+from evaluator.i18n import say
+from evaluator.paths import POLICIES
+
+try:
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover
+    _Loader = yaml.SafeLoader
+
+
+def policies_dir() -> Path:
+    """EVALUATOR_POLICIES, else the checkout's policies/, else ./policies."""
+    if os.environ.get("EVALUATOR_POLICIES"):
+        return Path(os.environ["EVALUATOR_POLICIES"])
+    bundled = POLICIES
+    return bundled if bundled.is_dir() else Path.cwd() / "policies"
+
+
+@dataclass(frozen=True)
+class PolicyVersion:
+    id: str
+    effective_from: int
+    effective_until: int | None
+    path: Path
+    draft: bool = False
+    amends: str | None = None     # a delta: the id of the version it amends (amend.py)
+
+    def covers(self, year: int) -> bool:
+        return self.effective_from <= year and (self.effective_until is None or year <= self.effective_until)
+
+
+def versions(folder: Path | None = None) -> list[PolicyVersion]:
+    folder = folder or policies_dir()
+    found = []
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            head = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}
+            found.append(PolicyVersion(str(head["id"]), int(head["effective_from"]),
+                                       int(head["effective_until"]) if head.get("effective_until") else None, path,
+                                       head.get("status") == "draft", str(head["amends"]) if head.get("amends") else None))
+        except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError):
+            continue  # a broken file is reported when it is actually chosen and loaded
+    return found
+
+
+def choose_policy(year: int, policy_id: str | None, override: str | Path | None = None,
+                  folder: Path | None = None) -> CompiledPolicy:
+    if override:
+        return load_policy(override)
+    known = versions(folder)
+    if policy_id:
+        match = [v for v in known if v.id == policy_id]
+        if not match:
+            raise UsageError(f"the fact set names policy '{policy_id}', which is not in {folder or policies_dir()} "
+                             f"(there: {', '.join(v.id for v in known) or 'none'})")
+        return load_policy(match[0].path)
+    in_force = [v for v in known if v.covers(year) and not v.draft]
+    amended = {v.amends for v in in_force if v.amends}
+    covering = [v for v in in_force if v.id not in amended]   # an adopted amendment supersedes its base
+    if not covering:
+        raise UsageError(f"no policy in {folder or policies_dir()} is in force in {year}")
+    if len(covering) > 1 and len({v.amends for v in covering}) == 1 and covering[0].amends:
+        raise UsageError(say("{n} 项已施行的修订都修改 {b},并且都在 {y} 年施行:{v};后一项修订应修改前一项(amends 写前一项的 id)",
+                             "{n} adopted amendments all amend {b} and are in force in {y}: {v}; the later one should amend the earlier "
+                             "(amends: its id)", n=len(covering), b=covering[0].amends, y=year,
+                             v=", ".join(f"{v.id} ({v.path.name})" for v in covering)))
+    if len(covering) > 1:
+        raise UsageError(f"{len(covering)} policies claim the year {year}: "
+                         f"{', '.join(f'{v.id} ({v.path.name})' for v in covering)}; give --policy")
+    return load_policy(covering[0].path)

@@ -1,5 +1,0 @@
-"""Living documentation: the features as read, the last test results, and the site built from them."""
-from .features import read_features
-from .site import build_site
-
-__all__ = ["build_site", "read_features"]

@@ -1,0 +1,169 @@
+"""The policy comparison as a terminal table, JSON, Markdown or one self-contained HTML page."""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from jinja2 import Environment
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from evaluator.domain.compare import TOTAL
+from evaluator.domain.diff import Diff, StaffChange, comparing, to_dict
+from evaluator.domain.numbers import two_places
+from evaluator.i18n import current, listing, say
+from evaluator.views.reports.columns import BRIEF, columns
+from evaluator.views.result import json_number
+
+
+def section_headers(d: Diff) -> list[tuple[str, str]]:
+    """(score key, short heading) of the scores compared: the policy's sections' short names, then the total."""
+    headings = {TOTAL: say("总分", "Total")}
+    for ev in (d.old, d.new):   # the new version's names win where both have the section
+        headings.update({c.key: c.short for c in columns(ev.policy.policy.sections, current(), BRIEF)
+                         if c.role == "score"})
+    return [(key, headings[key]) for key in d.fields]
+
+
+def staff_line(c: StaffChange) -> str:
+    """研究室 实际工作人员 4 → 5 人:日常工作指标 12.50 → 10.00,其中人数变化 −2.50(按原 4 人计为 12.50)"""
+    effects = [say("{title} {a} → {b},其中人数变化 {by}(按原 {staff} 人计为 {at})",
+                   "{title} {a} → {b}, of which the staff change {by} (at the old {staff} staff: {at})",
+                   title=e.title, a=two_places(e.old), b=two_places(e.new), by=_signed2(e.by_staff),
+                   staff=c.old, at=two_places(e.at_old_staff)) for e in c.effects]
+    head = say("{name} 实际工作人员 {a} → {b} 人", "{name} staff {a} → {b}", name=c.name, a=c.old, b=c.new)
+    return head + (say(":", ": ") + say(";", "; ").join(effects) if effects else "")
+
+
+def presence_lines(d: Diff) -> list[str]:
+    """The units scored on one side only, as sentences (none when both sides have the same units)."""
+    lines = []
+    for units, side in ((d.only_old, d.old), (d.only_new, d.new)):
+        if units:
+            lines.append(say("只在 {facts}({year} 年)中的机构:{names}", "Units only in {facts} ({year}): {names}",
+                             facts=side.factset.path, year=side.factset.year, names=listing(u.name for u in units)))
+    return lines
+
+
+def _signed2(value: Decimal) -> str:
+    text = two_places(value)
+    return text if value <= 0 else "+" + text
+
+
+def _names(d: Diff) -> dict[str, str]:
+    return {u.unit: u.name for u in (*d.units, *d.only_old, *d.only_new)}
+
+
+def amendment_heading(d: Diff) -> str:
+    """What the new version's delta changes, and in which version."""
+    heading = f"{d.new.policy.id} 对 {d.amends} 的 {len(d.amendment)} 处修改"
+    if not d.amendment_of_old:
+        heading += f"(本次对照的是 {d.old.policy.id},不是它所修订的版本)"
+    return heading
+
+
+def print_diff(d: Diff, console: Console) -> None:
+    if d.amendment:
+        console.print(escape("修订内容:" + amendment_heading(d)))
+        for e in d.amendment:
+            console.print(f"  {escape(str(e))}")
+    console.print(escape(f"比较:{comparing(d)} · {d.new.policy.id}({d.new.factset.path}) 对照 "
+                         f"{d.old.policy.id}({d.old.factset.path})"))
+    if not d.amendment_of_old:  # otherwise the amendment above already says what changed
+        for c in d.changes:
+            console.print(f"  办法变化 {c.clause} {escape(c.rule or '')} {escape(c.what)}")
+    headers = section_headers(d)
+    table = Table(title="各机构得分变化(新 − 旧)", title_justify="left")
+    table.add_column("机构", min_width=8)
+    for header in (*(h for _, h in headers), "名次", "评优资格"):
+        table.add_column(escape(header), no_wrap=True)
+    for u in d.units:
+        cells = [f"{two_places(u.new[k])} ({_signed2(u.delta[k])})" if u.delta[k] else two_places(u.new[k])
+                 for k, _ in headers]
+        rank = f"{u.old_rank} → {u.new_rank}" if u.old_rank != u.new_rank else str(u.new_rank)
+        eligible = ("具备" if u.new_eligible else "取消") + (" (变化)" if u.new_eligible != u.old_eligible else "")
+        table.add_row(escape(u.name), *cells, rank, eligible)
+    console.print(table)
+    names = _names(d)
+    for c in d.clauses:
+        console.print(f"  {escape(names.get(c.unit, c.unit))} {c.clause}:{two_places(c.old)} → {two_places(c.new)}"
+                      f"({_signed2(c.delta)}),"
+                      f"因为 {escape(';'.join(c.because))}")
+    if not d.clauses:
+        console.print("  没有条款的分值发生变化。")
+    if d.staff_changes:
+        console.print(escape(say("人数变化(影响按人均计分的部分):", "Staff changes (they move the per-staff sections):")))
+        for c in d.staff_changes:
+            console.print("  " + escape(staff_line(c)))
+    for line in presence_lines(d):
+        console.print(escape(line))
+
+
+def render_json(d: Diff) -> str:
+    return json.dumps(to_dict(d), ensure_ascii=False, indent=2, default=json_number) + "\n"
+
+
+def render_markdown(d: Diff) -> str:
+    names = _names(d)
+    headers = section_headers(d)
+    lines = [f"# {d.new.policy.id} 对照 {d.old.policy.id}", "", say("比较:", "Comparing: ") + comparing(d), ""]
+    if d.amendment:
+        lines += ["## 修订内容", "", amendment_heading(d), "", "| 条款 | 修改 |", "|---|---|"]
+        lines += [f"| {e.clause or '—'} | {_cell(e.what)} |" for e in d.amendment]
+        lines.append("")
+    if not d.amendment_of_old:
+        lines += ["## 办法变化", ""]
+        lines += [f"- {c.clause} {c.rule or ''} {c.what}" for c in d.changes] or ["- 无"]
+    lines += ["", "## 各机构得分(新 − 旧)", "",
+              "| 机构 | " + " | ".join(_cell(h) for _, h in headers) + " | 名次 | 评优资格 |",
+              "|---|" + "---|" * len(headers) + "---|---|"]
+    for u in d.units:
+        cells = [f"{two_places(u.new[k])} ({_signed2(u.delta[k])})" for k, _ in headers]
+        lines.append(f"| {u.name} | {' | '.join(cells)} | {u.old_rank} → {u.new_rank} | "
+                     f"{'具备' if u.old_eligible else '取消'} → {'具备' if u.new_eligible else '取消'} |")
+    lines += ["", "## 分值变化的条款", "", "| 机构 | 条款 | 旧 | 新 | 变化 | 原因 |", "|---|---|---|---|---|---|"]
+    lines += [f"| {names.get(c.unit, c.unit)} | {c.clause} | {c.old} | {c.new} | {_signed2(c.delta)} | {'; '.join(c.because)} |"
+              for c in d.clauses]
+    if d.staff_changes:
+        lines += ["", "## " + say("人数变化", "Staff changes"), ""]
+        lines += [f"- {_cell(staff_line(c))}" for c in d.staff_changes]
+    presence = presence_lines(d)
+    if presence:
+        lines += ["", "## " + say("只在一方的机构", "Units on one side only"), ""]
+        lines += [f"- {_cell(line)}" for line in presence]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+_HTML = Environment(autoescape=True).from_string("""<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{{ new }} 对照 {{ old }}</title>
+<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #999;padding:4px 8px}
+.up{color:#060}.down{color:#a00}@media print{@page{size:A4;margin:15mm}body{margin:0}}</style></head>
+<body><h1>{{ new }} 对照 {{ old }}</h1><p>{{ comparing }}</p>
+{% if amendment %}<h2>修订内容</h2><p>{{ amendment_heading }}</p><table><tr><th>条款</th><th>修改</th></tr>
+{% for e in amendment %}<tr><td>{{ e.clause or '—' }}</td><td>{{ e.what }}</td></tr>{% endfor %}</table>{% endif %}
+{% if not amendment_of_old %}<h2>办法变化</h2><ul>{% for c in changes %}<li>{{ c.clause }} {{ c.rule or '' }} {{ c.change }}</li>{% else %}<li>无</li>{% endfor %}</ul>{% endif %}
+<h2>各机构得分(新 − 旧)</h2><table><tr><th>机构</th>{% for h in headings %}<th>{{ h }}</th>{% endfor %}<th>名次</th><th>评优资格</th></tr>
+{% for u in units %}<tr><td>{{ u.name }}</td>{% for k in keys %}<td>{{ u.new[k] }} <span class="{{ 'up' if u.delta[k] > 0 else 'down' if u.delta[k] < 0 else '' }}">({{ u.delta[k] }})</span></td>{% endfor %}
+<td>{{ u.old_rank }} → {{ u.new_rank }}</td><td>{{ '具备' if u.old_eligible else '取消' }} → {{ '具备' if u.new_eligible else '取消' }}</td></tr>{% endfor %}</table>
+<h2>分值变化的条款</h2><table><tr><th>机构</th><th>条款</th><th>旧</th><th>新</th><th>变化</th><th>原因</th></tr>
+{% for c in clauses %}<tr><td>{{ names.get(c.unit, c.unit) }}</td><td>{{ c.clause }}</td><td>{{ c.old }}</td><td>{{ c.new }}</td><td>{{ c.delta }}</td><td>{{ c.because|join('; ') }}</td></tr>{% endfor %}</table>
+{% if staff %}<h2>{{ staff_title }}</h2><ul>{% for line in staff %}<li>{{ line }}</li>{% endfor %}</ul>{% endif %}
+{% if presence %}<h2>{{ presence_title }}</h2><ul>{% for line in presence %}<li>{{ line }}</li>{% endfor %}</ul>{% endif %}
+</body></html>
+""")
+
+
+def render_html(d: Diff) -> str:
+    data = to_dict(d)
+    return _HTML.render(new=d.new.policy.id, old=d.old.policy.id, changes=data["policy_changes"], units=data["units"],
+                        clauses=data["clauses"], keys=[k for k, _ in section_headers(d)],
+                        headings=[h for _, h in section_headers(d)], names=_names(d), comparing=comparing(d),
+                        staff=[staff_line(c) for c in d.staff_changes], staff_title=say("人数变化", "Staff changes"),
+                        presence=presence_lines(d), presence_title=say("只在一方的机构", "Units on one side only"),
+                        amendment=d.amendment, amendment_of_old=d.amendment_of_old,
+                        amendment_heading=amendment_heading(d) if d.amendment else "")
