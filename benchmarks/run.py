@@ -127,8 +127,8 @@ def run_pipeline(path: Path, policy_path: Path, out_path: Path) -> tuple[dict[st
     from evaluator.domain.factset import load_factset
     from evaluator.domain.policy import load_policy
     from evaluator.timing import stage, stages
-    from evaluator.views.output import write_atomically
     from evaluator.views.formats import RUN
+    from evaluator.views.output import write_atomically
 
     with stages() as recorded:
         factset = load_factset(path)

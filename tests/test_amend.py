@@ -19,9 +19,9 @@ from evaluator.domain.evaluate import evaluate
 from evaluator.domain.factset import check_factset, load_factset
 from evaluator.domain.policy import load_policy
 from evaluator.domain.policy.amend import AmendedPolicy, dated_values, derive
-from evaluator.inputs.amendment_workbook import amendment_from, amendment_template
 from evaluator.domain.policy.registry import choose_policy, versions
 from evaluator.errors import PolicyError
+from evaluator.inputs.amendment_workbook import amendment_from, amendment_template
 from evaluator.inputs.yamlio import load_document
 from evaluator.views.result import to_dict
 

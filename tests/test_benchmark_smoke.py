@@ -117,8 +117,8 @@ def test_stages_are_recorded_only_when_asked(tmp_path):
     from evaluator.domain.evaluate import evaluate
     from evaluator.domain.factset import load_factset
     from evaluator.domain.policy import load_policy
-    from evaluator.views.output import write_atomically
     from evaluator.views.formats import RUN
+    from evaluator.views.output import write_atomically
 
     path = bench.ensure_data(300, 5, 4, tmp_path)
     policy = load_policy(bench.POLICY)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from evaluator.domain.completeness import (duplicate_event, future_date, name_variants, no_annual_targets, unheld_annual_duty,
+                                           undated_as_of, unit_without_records)
 from evaluator.domain.completeness._common import natural
 from evaluator.domain.factset import FactSet
 from evaluator.domain.policy.load import CompiledPolicy
 from evaluator.errors import Notice
-from evaluator.domain.completeness import (duplicate_event, future_date, name_variants, no_annual_targets, unheld_annual_duty,
-               undated_as_of, unit_without_records)
 
 CHECKS = (no_annual_targets, unheld_annual_duty, unit_without_records, name_variants, future_date,
           duplicate_event, undated_as_of)

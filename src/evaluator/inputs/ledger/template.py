@@ -29,9 +29,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from evaluator.domain.facts import FACT_TYPES, MAX_DAYS, Days, Unit
-from evaluator.views.reports.xlsx import HEADER_FILL, HEADER_FONT, MAX_WIDTH, _header, _width
 from evaluator.inputs.ledger.layout import (GUIDE_SHEET, POLICY_LABEL, REVIEW_HEADERS, REVIEW_ACTIONS, REVIEW_SHEET, UNITS_SHEET, YEAR_LABEL, Column, LedgerLayout, SheetLayout,
-                     UnitsLayout)
+                                            UnitsLayout)
+from evaluator.views.reports.xlsx import HEADER_FILL, HEADER_FONT, MAX_WIDTH, _header, _width
 
 CHOICES_SHEET = "选项"          # hidden: one column per drop-down list
 DATA_ROWS = 5000               # rows 2..DATA_ROWS of a fact sheet carry the validations
