@@ -34,10 +34,10 @@ from evaluator.domain.derive import DerivedFact, field_values
 from evaluator.domain.engine import Match
 from evaluator.domain.findings import Decision, RenderContext, credited_units, quantity_of
 from evaluator.domain.nearmiss import missed_tests
+from evaluator.domain.numbers import ZERO, product
 from evaluator.domain.policy.load import CompiledPolicy, CompiledRule
 
 KINDS = ("awarded", "zero", "silent", "withheld", "excluded", "near_miss")
-ZERO = Decimal(0)
 
 
 @dataclass
@@ -165,7 +165,7 @@ def _decision(context: RenderContext, kind: str, unit: str, rule: CompiledRule, 
     evidence = fact.evidence if derived else (fact.id,)
     for _, facts in joined:
         evidence += tuple(f.id for f in facts)
-    points = rule.rate * quantity if kind == "awarded" else ZERO
+    points = product(rule.rate, quantity) if kind == "awarded" else ZERO
     return Decision(kind, unit, rule.clause.id, rule.id, points, evidence, rule.clause.section, rule.rate, quantity,
                     rule.rule.disqualifies and kind == "awarded", fact.unit if unit != fact.unit else None,
                     fact.id if derived else None, rule, fact, joined, by, missed, context)

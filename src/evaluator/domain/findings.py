@@ -16,7 +16,7 @@ from typing import Any, Iterable, Mapping
 
 from evaluator.domain.conditions import Test
 from evaluator.domain.derive import DerivedFact, field_values
-from evaluator.domain.numbers import ZERO, plain, signed
+from evaluator.domain.numbers import ZERO, decimal, plain, signed
 from evaluator.domain.policy.load import CompiledPolicy, CompiledRule, template_names
 
 
@@ -62,6 +62,11 @@ class Decision:
             self._text = self._render()
         return self._text
 
+    def explanation_unkept(self) -> str:
+        """The explanation, not kept on the decision unless it already was: what a writer that
+        streams a million findings reads (kept, their texts would outlive the write, ~0.3 GB)."""
+        return self._text if self._text is not None else self._render()
+
     def _render(self) -> str:
         if self.compiled is None or self._context is None:
             return ""
@@ -83,13 +88,13 @@ Finding = Decision
 def quantity_of(rule: CompiledRule, fact: Any) -> Decimal:
     q = rule.quantity
     if q.kind == "count":
-        return Decimal(fact.quantity)
+        return decimal(fact.quantity)
     values = field_values(fact)
     if q.kind == "field":
-        return Decimal(values[q.field])
+        return decimal(values[q.field])
     if q.kind == "size_of":
-        return Decimal(len(values[q.field]))
-    return max(ZERO, Decimal(values[q.field]) - q.over)  # excess
+        return decimal(len(values[q.field]))
+    return max(ZERO, decimal(values[q.field]) - q.over)  # excess
 
 
 def credited_units(rule: CompiledRule, fact: Any) -> list[str]:

@@ -68,7 +68,7 @@ def _finding_line(f: Finding) -> str:
     via = f', "credited_via": {_string(f.source_unit)}' if f.source_unit else ""
     return (f'{{"id": {_string(f.id)}, "unit": {_string(f.unit)}, "clause": {_string(f.clause)}, '
             f'"rule": {_string(f.rule)}, "points": {_number_text(f.points)}, '
-            f'"evidence": [{", ".join(map(_string, f.evidence))}], "explanation": {_string(f.explanation)}, '
+            f'"evidence": [{", ".join(map(_string, f.evidence))}], "explanation": {_string(f.explanation_unkept())}, '
             f'"section": {_string(f.section)}, "rate": {_number_text(f.rate)}, '
             f'"quantity": {_number_text(f.quantity)}{via}}}')
 
