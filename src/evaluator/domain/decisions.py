@@ -34,7 +34,7 @@ from evaluator.domain.derive import DerivedFact, field_values
 from evaluator.domain.engine import Match
 from evaluator.domain.findings import Decision, RenderContext, credited_units, quantity_of
 from evaluator.domain.nearmiss import missed_tests
-from evaluator.domain.numbers import ZERO, product
+from evaluator.domain.numbers import ZERO
 from evaluator.domain.policy.load import CompiledPolicy, CompiledRule
 
 KINDS = ("awarded", "zero", "silent", "withheld", "excluded", "near_miss")
@@ -120,6 +120,7 @@ def decide(policy: CompiledPolicy, matches: Iterable[Match], unit_names: Mapping
     replacing = {(rule.clause.id, rule.rule.replaces, fact.id): rule
                  for rule, fact, _ in matched if rule.rule.replaces}
     decisions: list[Decision] = []
+    points_of: dict[tuple[int, int], Decimal] = {}   # (rule, count) -> points, one shared object each
     for rule, fact, joined in matched:
         by = replacing.get((rule.clause.id, rule.id, fact.id)) if replacing else None
         quantity = quantity_of(rule, fact)
@@ -132,7 +133,7 @@ def decide(policy: CompiledPolicy, matches: Iterable[Match], unit_names: Mapping
         else:
             kind = "awarded"
         for unit in credited_units(rule, fact):
-            decisions.append(_decision(context, kind, unit, rule, fact, joined, quantity, by))
+            decisions.append(_decision(context, kind, unit, rule, fact, joined, quantity, by, points_of=points_of))
     readers = _readers(policy)
     for d in derived:
         clause = readers.get(d.type)
@@ -158,14 +159,25 @@ def _near_misses(context: RenderContext, matches: list[Match], matched: list[tup
 
 
 def _decision(context: RenderContext, kind: str, unit: str, rule: CompiledRule, fact: Any, joined: tuple,
-              quantity: Decimal | None = None, by: CompiledRule | None = None, missed: tuple = ()) -> Decision:
+              quantity: Decimal | None = None, by: CompiledRule | None = None, missed: tuple = (),
+              points_of: dict | None = None) -> Decision:
     if quantity is None:
         quantity = quantity_of(rule, fact)
     derived = isinstance(fact, DerivedFact)
     evidence = fact.evidence if derived else (fact.id,)
     for _, facts in joined:
         evidence += tuple(f.id for f in facts)
-    points = product(rule.rate, quantity) if kind == "awarded" else ZERO
+    if kind != "awarded":
+        points = ZERO
+    elif points_of is not None and rule.quantity.kind == "count" and type(fact.quantity) is int:
+        # A year's million awards repeat a few (rule, count) pairs: one Decimal (104 bytes) per
+        # pair. Keyed by the rule itself (alive as long as the log) and the whole-number count.
+        key = (id(rule), fact.quantity)
+        points = points_of.get(key)
+        if points is None:
+            points = points_of[key] = rule.rate * quantity
+    else:
+        points = rule.rate * quantity
     return Decision(kind, unit, rule.clause.id, rule.id, points, evidence, rule.clause.section, rule.rate, quantity,
                     rule.rule.disqualifies and kind == "awarded", fact.unit if unit != fact.unit else None,
                     fact.id if derived else None, rule, fact, joined, by, missed, context)

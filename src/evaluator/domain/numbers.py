@@ -19,17 +19,6 @@ def _count(value: int) -> Decimal:
     return Decimal(value)
 
 
-def product(rate: Decimal, quantity: Decimal) -> Decimal:
-    """rate x quantity, exact, one shared object per pair (a decision's points). The key holds
-    the exponents too: 2 and 2.0 are equal, and their products print differently."""
-    return _product(rate, quantity, rate.as_tuple().exponent, quantity.as_tuple().exponent)
-
-
-@lru_cache(maxsize=4096)
-def _product(rate: Decimal, quantity: Decimal, _rate_exponent: int, _quantity_exponent: int) -> Decimal:
-    return rate * quantity
-
-
 @lru_cache(maxsize=4096)  # a year repeats the same few amounts a million times
 def plain(value: Decimal | int) -> str:
     """16, 15.5, 0.25: no exponent, no trailing zeros."""
