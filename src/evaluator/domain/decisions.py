@@ -27,6 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
+from operator import attrgetter
 from typing import Any, Iterable, Iterator, Mapping
 
 from evaluator.domain.conditions import Test
@@ -105,10 +106,24 @@ class NotMet:
     kind: str = "not_met"
 
 
-def _order(policy: CompiledPolicy):
+def _in_order(policy: CompiledPolicy, decisions: Iterable[Decision]) -> list[Decision]:
+    """By unit, clause (policy order), rule (policy order), then evidence: the same however the
+    facts were asserted. Grouped first, so only the few groups are sorted by a composed key and
+    each group by its evidence alone (a million composed keys cost seconds)."""
     clauses = policy.clause_order
     order = {r.id: r.order for r in policy.rules}
-    return lambda d: (d.unit, clauses[d.clause], order.get(d.rule, -1), d.evidence)
+    groups: dict[tuple[str, str, str], list[Decision]] = defaultdict(list)
+    for d in decisions:
+        groups[d.unit, d.clause, d.rule].append(d)
+    ordered: list[Decision] = []
+    for key in sorted(groups, key=lambda k: (k[0], clauses[k[1]], order.get(k[2], -1), k[2])):
+        group = groups[key]
+        group.sort(key=_EVIDENCE)
+        ordered += group
+    return ordered
+
+
+_EVIDENCE = attrgetter("evidence")
 
 
 def decide(policy: CompiledPolicy, matches: Iterable[Match], unit_names: Mapping[str, str],
@@ -141,8 +156,7 @@ def decide(policy: CompiledPolicy, matches: Iterable[Match], unit_names: Mapping
         for fid in d.not_counted if clause is not None else ():
             decisions.append(Decision("excluded", d.unit, clause.id, "", ZERO, (fid,), clause.section, ZERO, ZERO,
                                       derived_from=d.id, fact=d, _context=context))
-    decisions.sort(key=_order(policy))
-    return DecisionLog(policy, decisions, _near_misses(context, matches, matched), sources)
+    return DecisionLog(policy, _in_order(policy, decisions), _near_misses(context, matches, matched), sources)
 
 
 def _near_misses(context: RenderContext, matches: list[Match], matched: list[tuple]) -> list[Decision]:
@@ -161,7 +175,7 @@ def _near_misses(context: RenderContext, matches: list[Match], matched: list[tup
                 missed = missed_tests(m.rule.condition, field_values(fact))
                 found += [_decision(context, "near_miss", unit, m.rule, fact, (), missed=missed)
                           for unit in credited_units(m.rule, fact)]
-    return sorted(found, key=_order(context.policy))
+    return _in_order(context.policy, found)
 
 
 def _decision(context: RenderContext, kind: str, unit: str, rule: CompiledRule, fact: Any, joined: tuple,
