@@ -84,6 +84,24 @@ def test_the_tiny_amendment_moves_a_55_participant_training_to_the_upper_tier(tm
     assert amended.lines["4.3.2.5"] == 6                                      # check-policy points at the change
 
 
+def test_a_rule_change_is_named_by_the_rules_title_with_its_old_points_as_a_number(tmp_path, policy):
+    """Chinese output never shows a rule's id; the old points, a `$parameter` in the policy, show as the number."""
+    amended = load_policy(write(tmp_path, "rule.yaml", TINY.replace("changes:\n", "changes:\n"
+                                "  - {clause: 4.1.1, rule: study-absence-unexcused, points: -1}\n")))
+    rule = next(r for r in policy.rules if r.id == "study-absence-unexcused")
+    old = rule.rate
+    edit = next(e for e in amended.changes if e.kind == "rule")
+    expected = f"规则“{rule.rule.title}”分值 {str(old).replace('-', '−')} → −1"
+    assert edit.sentence(amended) == expected and "study-absence" not in expected
+    d = diff(evaluate(check_factset(year_of(2024, LEAVE), "year.yaml"), policy),
+             evaluate(check_factset(year_of(2024, LEAVE), "year.yaml"), amended))
+    assert expected in [c["change"] for c in diff_dict(d)["amendment"]["changes"]]
+    from evaluator.views import diffreport
+    from evaluator.web.whatif import edit_sentence
+    assert expected in diffreport.render_markdown(d) and expected in diffreport.render_html(d)
+    assert edit_sentence(edit, amended) == f"4.1.1 {amended.clauses['4.1.1'].title}:{expected}"
+
+
 def test_every_kind_of_change(tmp_path):
     amended = load_policy(write(tmp_path, "all.yaml", """\
 id: all

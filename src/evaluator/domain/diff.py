@@ -161,7 +161,7 @@ def to_dict(d: Diff) -> dict:
         "comparing": comparing(d),
         "old": {"year": d.old.factset.year, "policy": d.old.policy.id, "facts": d.old.factset.path},
         "new": {"year": d.new.factset.year, "policy": d.new.policy.id, "facts": d.new.factset.path},
-        "amendment": {"policy": d.new.policy.id, "amends": d.amends, "changes": [e.as_json() for e in d.amendment]}
+        "amendment": {"policy": d.new.policy.id, "amends": d.amends, "changes": [e.as_json(d.new.policy) for e in d.amendment]}
         if d.amendment else None,
         "policy_changes": [{"clause": c.clause, "rule": c.rule, "change": c.what} for c in d.changes],
         "units": [{"unit": u.unit, "name": u.name, "old": u.old, "new": u.new, "delta": u.delta,

@@ -63,11 +63,16 @@ def amendment_heading(d: Diff) -> str:
     return heading
 
 
+def amendment_lines(d: Diff) -> list[tuple[str | None, str]]:
+    """(clause, change) for each change of the new version's delta, rules named by their titles."""
+    return [(e.clause, e.sentence(d.new.policy)) for e in d.amendment]
+
+
 def print_diff(d: Diff, console: Console) -> None:
     if d.amendment:
         console.print(escape("修订内容:" + amendment_heading(d)))
-        for e in d.amendment:
-            console.print(f"  {escape(str(e))}")
+        for clause, change in amendment_lines(d):
+            console.print(f"  {escape(f'{clause} {change}' if clause else change)}")
     console.print(escape(f"比较:{comparing(d)} · {d.new.policy.id}({d.new.factset.path}) 对照 "
                          f"{d.old.policy.id}({d.old.factset.path})"))
     if not d.amendment_of_old:  # otherwise the amendment above already says what changed
@@ -110,7 +115,7 @@ def render_markdown(d: Diff) -> str:
     lines = [f"# {d.new.policy.id} 对照 {d.old.policy.id}", "", say("比较:", "Comparing: ") + comparing(d), ""]
     if d.amendment:
         lines += ["## 修订内容", "", amendment_heading(d), "", "| 条款 | 修改 |", "|---|---|"]
-        lines += [f"| {e.clause or '—'} | {_cell(e.what)} |" for e in d.amendment]
+        lines += [f"| {clause or '—'} | {_cell(change)} |" for clause, change in amendment_lines(d)]
         lines.append("")
     if not d.amendment_of_old:
         lines += ["## 办法变化", ""]
@@ -145,7 +150,7 @@ _HTML = Environment(autoescape=True).from_string("""<!doctype html>
 .up{color:#060}.down{color:#a00}@media print{@page{size:A4;margin:15mm}body{margin:0}}</style></head>
 <body><h1>{{ new }} 对照 {{ old }}</h1><p>{{ comparing }}</p>
 {% if amendment %}<h2>修订内容</h2><p>{{ amendment_heading }}</p><table><tr><th>条款</th><th>修改</th></tr>
-{% for e in amendment %}<tr><td>{{ e.clause or '—' }}</td><td>{{ e.what }}</td></tr>{% endfor %}</table>{% endif %}
+{% for clause, change in amendment %}<tr><td>{{ clause or '—' }}</td><td>{{ change }}</td></tr>{% endfor %}</table>{% endif %}
 {% if not amendment_of_old %}<h2>办法变化</h2><ul>{% for c in changes %}<li>{{ c.clause }} {{ c.rule or '' }} {{ c.change }}</li>{% else %}<li>无</li>{% endfor %}</ul>{% endif %}
 <h2>各机构得分(新 − 旧)</h2><table><tr><th>机构</th>{% for h in headings %}<th>{{ h }}</th>{% endfor %}<th>名次</th><th>评优资格</th></tr>
 {% for u in units %}<tr><td>{{ u.name }}</td>{% for k in keys %}<td>{{ u.new[k] }} <span class="{{ 'up' if u.delta[k] > 0 else 'down' if u.delta[k] < 0 else '' }}">({{ u.delta[k] }})</span></td>{% endfor %}
@@ -165,5 +170,5 @@ def render_html(d: Diff) -> str:
                         headings=[h for _, h in section_headers(d)], names=_names(d), comparing=comparing(d),
                         staff=[staff_line(c) for c in d.staff_changes], staff_title=say("人数变化", "Staff changes"),
                         presence=presence_lines(d), presence_title=say("只在一方的机构", "Units on one side only"),
-                        amendment=d.amendment, amendment_of_old=d.amendment_of_old,
+                        amendment=amendment_lines(d), amendment_of_old=d.amendment_of_old,
                         amendment_heading=amendment_heading(d) if d.amendment else "")

@@ -32,7 +32,6 @@ from evaluator.web.store import Store
 from evaluator.web.uploads import UploadRefused, check_upload, safe_name
 
 UPLOAD_ID = "whatif-upload"                 # the id an uploaded workbook's delta gets (never shown)
-FIELD_WORDS = {"text": "办法原文", "title": "标题", "requirements": "考核要求", "explain": "说明文字"}
 
 
 # --- the draft --------------------------------------------------------------------------------------
@@ -87,25 +86,7 @@ def reasons(base: CompiledPolicy, draft: CompiledPolicy) -> dict[str, list[str]]
 
 def edit_sentence(edit, draft: CompiledPolicy) -> str:
     """One change of an amendment, in Chinese, named by its clause and title (no internal names)."""
-    clause = draft.clauses.get(edit.clause) if edit.clause else None
-    where = f"{clause.id} {clause.title}:" if clause else ""
-    if edit.kind == "parameter" and edit.field == "value":
-        prm = clause.parameters.get(edit.name) if clause else None
-        return f"{where}“{prm.text if prm else ''}”,数值 {plain(edit.old)} → {plain(edit.new)} {_unit_of(prm)}"
-    if edit.kind == "parameter":
-        return f"{where}参数原文改为“{edit.new}”"
-    if edit.kind == "clause":
-        return f"{where}{FIELD_WORDS.get(edit.field, '条文')}修改"
-    if edit.kind == "rule":
-        rule = next((r.rule for r in draft.rules if r.id == edit.name), None)
-        title = f"“{rule.title}”" if rule else "一条规则"
-        return f"{where}{title}分值 {plain(edit.old)} → {plain(edit.new)}" if edit.field == "points" else \
-            f"{where}{title}{FIELD_WORDS.get(edit.field, '')}修改"
-    if edit.kind == "ruling":
-        return f"裁定 {edit.name} {FIELD_WORDS.get(edit.field, '')}修改"
-    if edit.kind == "awards":
-        return edit.what
-    return f"用语修改:“{edit.old}” → “{edit.new}”"
+    return edit.where(draft) + edit.sentence(draft)
 
 
 # --- the comparison ---------------------------------------------------------------------------------

@@ -106,7 +106,13 @@ class Edit:
     @property
     def what(self) -> str:
         """In Chinese, without the clause: “全年请假限额:15 天 → 10 天”, “办法原文:“…15 天…” → “…10 天…””."""
+        return self.sentence()
+
+    def sentence(self, policy: CompiledPolicy | None = None) -> str:
+        """`what`, a rule named by its title as `policy` (a CompiledPolicy) renders it, never by
+        its id: the one wording of a change, for the diff and the what-if alike."""
         word = _FIELD_WORDS.get((self.kind, self.field), self.field)
+        rule = _rule_title(policy, self.name) if self.kind == "rule" else ""
         if self.kind == "parameter" and self.field == "value":
             unit = f" {self.unit}" if self.unit else ""
             return say("{t}:{a}{u} → {b}{u}", "parameter {n}: {a}{u} → {b}{u}", t=self.title or self.name, n=self.name,
@@ -117,9 +123,9 @@ class Edit:
         if self.kind == "clause":
             return f"{word}:{passages(self.old, self.new)}"
         if self.kind == "rule" and self.field == "points":
-            return f"{self.name} 分值 {_shown(self.old)} → {_shown(self.new)}"
+            return f"{rule}分值 {_points(policy, self.clause, self.old)} → {_points(policy, self.clause, self.new)}"
         if self.kind == "rule":
-            return f"{self.name} {word}:{passages(self.old, self.new)}"
+            return f"{rule}{word}:{passages(self.old, self.new)}"
         if self.kind == "ruling":
             return f"裁定 {self.name} {word}:{passages(self.old, self.new)}"
         if self.kind == "awards":
@@ -129,9 +135,29 @@ class Edit:
     def __str__(self) -> str:
         return f"{self.clause} {self.what}" if self.clause else self.what
 
-    def as_json(self) -> dict:
+    def where(self, policy: CompiledPolicy) -> str:
+        """`4.3.2.5 参加学习培训:` — the clause a change belongs to, as `policy` names it."""
+        clause = policy.clauses.get(self.clause) if self.clause else None
+        return f"{clause.id} {clause.title}:" if clause else ""
+
+    def as_json(self, policy: CompiledPolicy | None = None) -> dict:
         return {"policy": self.policy, "clause": self.clause, "target": self.kind, "name": self.name,
-                "field": self.field, "old": self.old, "new": self.new, "change": self.what, "line": self.line}
+                "field": self.field, "old": self.old, "new": self.new, "change": self.sentence(policy), "line": self.line}
+
+
+def _points(policy: CompiledPolicy | None, clause: str | None, value: Any) -> str:
+    """A rule's points as staff read them: a `$parameter` reference shows the parameter's value."""
+    if isinstance(value, str) and value.startswith("$") and policy is not None and clause in policy.clauses:
+        parameter = policy.clauses[clause].parameters.get(value[1:])
+        if parameter is not None:
+            return _shown(parameter.value)
+    return _shown(value)
+
+
+def _rule_title(policy: CompiledPolicy | None, rule_id: str | None) -> str:
+    """“因私请假不参加学习”, as the compiled policy renders the rule's title; “一条规则” without it."""
+    compiled = next((r for r in policy.rules if r.id == rule_id), None) if policy is not None else None
+    return f"规则“{compiled.rule.title}”" if compiled is not None else "一条规则"
 
 
 def _shown(value: Any) -> str:
