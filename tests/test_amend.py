@@ -100,6 +100,9 @@ def test_a_rule_change_is_named_by_the_rules_title_with_its_old_points_as_a_numb
     from evaluator.web.whatif import edit_sentence
     assert expected in diffreport.render_markdown(d) and expected in diffreport.render_html(d)
     assert edit_sentence(edit, amended) == f"4.1.1 {amended.clauses['4.1.1'].title}:{expected}"
+    from evaluator.domain.policy.compare import policy_changes
+    change = next(c for c in policy_changes(policy, amended) if c.rule == rule.id)
+    assert change.sentence == expected   # the same words where the diff lists what moved a clause's points, and why
 
 
 def test_every_kind_of_change(tmp_path):

@@ -124,7 +124,7 @@ def diff(old: Evaluation, new: Evaluation) -> Diff:
             sums[f.unit, f.clause][i] += f.points
     by_clause = defaultdict(list)
     for c in changes:
-        by_clause[c.clause].append(f"{c.rule + ' ' if c.rule else ''}{c.what}")
+        by_clause[c.clause].append(c.sentence)
     order = {**old.policy.clause_order, **new.policy.clause_order}
     clauses = [ClauseDelta(u, c, a, b, by_clause.get(c, []) or ["事实不同"])
                for (u, c), (a, b) in sums.items() if a != b]
@@ -163,7 +163,7 @@ def to_dict(d: Diff) -> dict:
         "new": {"year": d.new.factset.year, "policy": d.new.policy.id, "facts": d.new.factset.path},
         "amendment": {"policy": d.new.policy.id, "amends": d.amends, "changes": [e.as_json(d.new.policy) for e in d.amendment]}
         if d.amendment else None,
-        "policy_changes": [{"clause": c.clause, "rule": c.rule, "change": c.what} for c in d.changes],
+        "policy_changes": [{"clause": c.clause, "rule": c.rule, "change": c.sentence} for c in d.changes],
         "units": [{"unit": u.unit, "name": u.name, "old": u.old, "new": u.new, "delta": u.delta,
                    "old_rank": u.old_rank, "new_rank": u.new_rank,
                    "old_eligible": u.old_eligible, "new_eligible": u.new_eligible} for u in d.units],

@@ -77,7 +77,7 @@ def print_diff(d: Diff, console: Console) -> None:
                          f"{d.old.policy.id}({d.old.factset.path})"))
     if not d.amendment_of_old:  # otherwise the amendment above already says what changed
         for c in d.changes:
-            console.print(f"  办法变化 {c.clause} {escape(c.rule or '')} {escape(c.what)}")
+            console.print(f"  办法变化 {c.clause} {escape(c.sentence)}")
     headers = section_headers(d)
     table = Table(title="各机构得分变化(新 − 旧)", title_justify="left")
     table.add_column("机构", min_width=8)
@@ -119,7 +119,7 @@ def render_markdown(d: Diff) -> str:
         lines.append("")
     if not d.amendment_of_old:
         lines += ["## 办法变化", ""]
-        lines += [f"- {c.clause} {c.rule or ''} {c.what}" for c in d.changes] or ["- 无"]
+        lines += [f"- {c.clause} {c.sentence}" for c in d.changes] or ["- 无"]
     lines += ["", "## 各机构得分(新 − 旧)", "",
               "| 机构 | " + " | ".join(_cell(h) for _, h in headers) + " | 名次 | 评优资格 |",
               "|---|" + "---|" * len(headers) + "---|---|"]
@@ -151,7 +151,7 @@ _HTML = Environment(autoescape=True).from_string("""<!doctype html>
 <body><h1>{{ new }} 对照 {{ old }}</h1><p>{{ comparing }}</p>
 {% if amendment %}<h2>修订内容</h2><p>{{ amendment_heading }}</p><table><tr><th>条款</th><th>修改</th></tr>
 {% for clause, change in amendment %}<tr><td>{{ clause or '—' }}</td><td>{{ change }}</td></tr>{% endfor %}</table>{% endif %}
-{% if not amendment_of_old %}<h2>办法变化</h2><ul>{% for c in changes %}<li>{{ c.clause }} {{ c.rule or '' }} {{ c.change }}</li>{% else %}<li>无</li>{% endfor %}</ul>{% endif %}
+{% if not amendment_of_old %}<h2>办法变化</h2><ul>{% for c in changes %}<li>{{ c.clause }} {{ c.change }}</li>{% else %}<li>无</li>{% endfor %}</ul>{% endif %}
 <h2>各机构得分(新 − 旧)</h2><table><tr><th>机构</th>{% for h in headings %}<th>{{ h }}</th>{% endfor %}<th>名次</th><th>评优资格</th></tr>
 {% for u in units %}<tr><td>{{ u.name }}</td>{% for k in keys %}<td>{{ u.new[k] }} <span class="{{ 'up' if u.delta[k] > 0 else 'down' if u.delta[k] < 0 else '' }}">({{ u.delta[k] }})</span></td>{% endfor %}
 <td>{{ u.old_rank }} → {{ u.new_rank }}</td><td>{{ '具备' if u.old_eligible else '取消' }} → {{ '具备' if u.new_eligible else '取消' }}</td></tr>{% endfor %}</table>

@@ -17,6 +17,12 @@ class Change:
     clause: str
     rule: str | None          # None: a change to the clause itself (a parameter, the wording)
     what: str                 # in Chinese, e.g. "全年请假限额:N 天 → M 天" (a parameter by its title)
+    rule_title: str = ""      # the rule as staff read it (its title in the newer version): ids are keys of the file
+
+    @property
+    def sentence(self) -> str:
+        """`规则“无故不参加学习”分值 −0.5 → −1`: the change without its clause, never by an id."""
+        return say("规则“{t}”{w}", "rule '{t}': {w}", t=self.rule_title, w=self.what) if self.rule else self.what
 
 
 def policy_changes(old: CompiledPolicy, new: CompiledPolicy) -> list[Change]:
@@ -41,22 +47,23 @@ def policy_changes(old: CompiledPolicy, new: CompiledPolicy) -> list[Change]:
         rules_b = {r.id: r for r in new.rules_of(cid)}
         for rid in [*rules_a, *(r for r in rules_b if r not in rules_a)]:
             ra, rb = rules_a.get(rid), rules_b.get(rid)
+            title = (rb or ra).rule.title
             if rb is None:
-                changes.append(Change(cid, rid, say("规则删除", "rule removed")))
+                changes.append(Change(cid, rid, say("删除", "removed"), title))
             elif ra is None:
-                changes.append(Change(cid, rid, say("新增规则", "rule added")))
+                changes.append(Change(cid, rid, say("新增", "added"), title))
             else:
                 # Compared as written: a rule that reads a changed $parameter is explained by
                 # the parameter's own change above, not reported again here.
                 if ra.rule.points != rb.rule.points:
-                    changes.append(Change(cid, rid, say("分值 {a} → {b}", "points {a} → {b}", a=plain(ra.rate), b=plain(rb.rate))))
+                    changes.append(Change(cid, rid, say("分值 {a} → {b}", "points {a} → {b}", a=plain(ra.rate), b=plain(rb.rate)), title))
                 if ra.rule.when != rb.rule.when or ra.rule.joins != rb.rule.joins:
-                    changes.append(Change(cid, rid, say("条件 {a} → {b}", "condition {a} → {b}", a=_cond(old, ra), b=_cond(new, rb))))
+                    changes.append(Change(cid, rid, say("条件 {a} → {b}", "condition {a} → {b}", a=_cond(old, ra), b=_cond(new, rb)), title))
                 if ra.rule.per != rb.rule.per:
-                    changes.append(Change(cid, rid, say("计量方式修改", "what is counted changed")))
+                    changes.append(Change(cid, rid, say("计量方式修改", "what is counted changed"), title))
                 if ra.rule.credit != rb.rule.credit:
                     changes.append(Change(cid, rid, say("记分对象 {a} → {b}", "credit {a} → {b}",
-                                                        a=_credit(old, ra), b=_credit(new, rb))))
+                                                        a=_credit(old, ra), b=_credit(new, rb)), title))
     return changes
 
 
