@@ -103,6 +103,11 @@ def test_a_rule_change_is_named_by_the_rules_title_with_its_old_points_as_a_numb
     from evaluator.domain.policy.compare import policy_changes
     change = next(c for c in policy_changes(policy, amended) if c.rule == rule.id)
     assert change.sentence == expected   # the same words where the diff lists what moved a clause's points, and why
+    # Its old points are read in the version amended, even when the same delta changes the parameter first.
+    both = load_policy(write(tmp_path, "both.yaml", TINY.replace("changes:\n", "changes:\n"
+                             "  - {clause: 4.1.1, parameter: unexcused_rate, value: -0.8}\n"
+                             "  - {clause: 4.1.1, rule: study-absence-unexcused, points: -1}\n")))
+    assert next(e for e in both.changes if e.kind == "rule").sentence(both) == expected
 
 
 def test_every_kind_of_change(tmp_path):

@@ -59,6 +59,7 @@ from typing import Any, Iterable, Mapping, NamedTuple
 
 from evaluator.domain.numbers import plain
 from evaluator.domain.policy.load import CompiledPolicy, compile_policy, load_policy
+from evaluator.domain.policy.render import rule_name
 from evaluator.errors import PolicyError, Problem, UsageError, did_you_mean
 from evaluator.i18n import listing, say
 from evaluator.inputs.yamlio import LineDict, load_document
@@ -112,7 +113,8 @@ class Edit:
         """`what`, a rule named by its title as `policy` (a CompiledPolicy) renders it, never by
         its id: the one wording of a change, for the diff and the what-if alike."""
         word = _FIELD_WORDS.get((self.kind, self.field), self.field)
-        rule = _rule_title(policy, self.name) if self.kind == "rule" else ""
+        made = _made_by(policy, self.policy)
+        rule = _rule_title(made, self.name) if self.kind == "rule" else ""
         if self.kind == "parameter" and self.field == "value":
             unit = f" {self.unit}" if self.unit else ""
             return say("{t}:{a}{u} → {b}{u}", "parameter {n}: {a}{u} → {b}{u}", t=self.title or self.name, n=self.name,
@@ -123,7 +125,9 @@ class Edit:
         if self.kind == "clause":
             return f"{word}:{passages(self.old, self.new)}"
         if self.kind == "rule" and self.field == "points":
-            return f"{rule}分值 {_points(policy, self.clause, self.old)} → {_points(policy, self.clause, self.new)}"
+            # A `$parameter` reads as its value: the old one in the version amended, the new in the amendment.
+            before = made.base if isinstance(made, AmendedPolicy) and made.base is not None else made
+            return f"{rule}分值 {_points(before, self.clause, self.old)} → {_points(made, self.clause, self.new)}"
         if self.kind == "rule":
             return f"{rule}{word}:{passages(self.old, self.new)}"
         if self.kind == "ruling":
@@ -154,10 +158,20 @@ def _points(policy: CompiledPolicy | None, clause: str | None, value: Any) -> st
     return _shown(value)
 
 
+def _made_by(policy: CompiledPolicy | None, amendment: str) -> CompiledPolicy | None:
+    """The version along `policy`'s chain of amendments that made an edit (`policy` when none did)."""
+    version = policy
+    while isinstance(version, AmendedPolicy):
+        if version.id == amendment:
+            return version
+        version = version.base
+    return policy
+
+
 def _rule_title(policy: CompiledPolicy | None, rule_id: str | None) -> str:
-    """“因私请假不参加学习”, as the compiled policy renders the rule's title; “一条规则” without it."""
+    """`规则“因私请假不参加学习”`, as the compiled policy renders the rule's title; “一条规则” without it."""
     compiled = next((r for r in policy.rules if r.id == rule_id), None) if policy is not None else None
-    return f"规则“{compiled.rule.title}”" if compiled is not None else "一条规则"
+    return rule_name(compiled.rule.title) if compiled is not None else "一条规则"
 
 
 def _shown(value: Any) -> str:

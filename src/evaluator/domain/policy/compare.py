@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from evaluator.domain.numbers import plain
 from evaluator.domain.policy.load import CompiledPolicy, CompiledRule
-from evaluator.domain.policy.render import condition_text, field_name, type_name
+from evaluator.domain.policy.render import condition_text, field_name, rule_name, type_name
 from evaluator.i18n import say
 
 
@@ -22,7 +22,7 @@ class Change:
     @property
     def sentence(self) -> str:
         """`规则“无故不参加学习”分值 −0.5 → −1`: the change without its clause, never by an id."""
-        return say("规则“{t}”{w}", "rule '{t}': {w}", t=self.rule_title, w=self.what) if self.rule else self.what
+        return rule_name(self.rule_title) + self.what if self.rule else self.what
 
 
 def policy_changes(old: CompiledPolicy, new: CompiledPolicy) -> list[Change]:

@@ -74,6 +74,11 @@ def _boolean(policy: "CompiledPolicy", value: bool) -> str:
     return written[0] if written else ("是" if value else "否")
 
 
+def rule_name(title: str) -> str:
+    """`规则“无故不参加学习”`: how a rule is named to staff (its title; its id is a key of the file)."""
+    return say("规则“{t}”", "rule '{t}': ", t=title)
+
+
 def type_name(policy: "CompiledPolicy", fact_type: str) -> str:
     """A fact type's Chinese name, or a derived fact's title (个人全年计入请假天数); English: its id."""
     if current() != "zh":
