@@ -263,7 +263,7 @@ def measure(path: Path, repeat: int, raw_sample: int, policy_path: Path = POLICY
         for _ in range(max(1, repeat)):
             factset = None
             gc.collect()
-            gc.disable()  # as `evaluator run` runs
+            gc.disable()  # as `evaluator run` runs: commands/cli.py main() switches it off for the process
             try:
                 times, counts, factset = run_pipeline(path, policy_path, out_path)
             finally:

@@ -17,6 +17,7 @@ from typing import Any, Iterable
 
 from pydantic import TypeAdapter, ValidationError
 
+from evaluator.collector import paused
 from evaluator.domain.facts import FACT_TYPES, AnyFact, Fact, Record, Unit, as_records, fields_of
 from evaluator.domain.vocabulary import UnitNames, Vocabulary
 from evaluator.errors import Cell, FactSetError, Notice, Problem, allowed, did_you_mean
@@ -69,14 +70,15 @@ def load_factset(path: str | Path, vocabulary: Vocabulary | None = None) -> Fact
     Words in the office's Chinese are read with `vocabulary`; by default, that of the
     policy the fact set's year (or its `policy`) picks."""
     path = Path(path)
-    with stage("parse"):
-        data, problems, notices = read_factset_document(path)
-    if data is None:
-        raise FactSetError(problems or [Problem(str(path), None, say("文件中没有事实集", "the file holds no fact set"), "empty")])
-    with stage("parse"):  # reading the file again for its digest is reading, not checking
-        sha256 = _digest(path)
-    with stage("validate"):
-        factset = check_factset(data, str(path), problems, sha256, consume=True, vocabulary=vocabulary)
+    with paused():  # nearly every object made here is kept: see collector.py
+        with stage("parse"):
+            data, problems, notices = read_factset_document(path)
+        if data is None:
+            raise FactSetError(problems or [Problem(str(path), None, say("文件中没有事实集", "the file holds no fact set"), "empty")])
+        with stage("parse"):  # reading the file again for its digest is reading, not checking
+            sha256 = _digest(path)
+        with stage("validate"):
+            factset = check_factset(data, str(path), problems, sha256, consume=True, vocabulary=vocabulary)
     factset.notices[:0] = notices
     return factset
 
