@@ -46,6 +46,22 @@ def test_a_year_no_version_covers_or_two_versions_claim_is_a_clear_error(tmp_pat
         choose_policy(2021, "c", folder=tmp_path)
 
 
+def test_a_policy_head_is_parsed_once_per_content_and_again_when_the_file_changes(tmp_path, monkeypatch):
+    from evaluator.domain.policy import registry
+    parsed = []
+    read_head = registry._read_head
+    monkeypatch.setattr(registry, "_read_head", lambda path, content: parsed.append(path.name) or read_head(path, content))
+    write_version(tmp_path, "a.yaml", "id: a\ntitle: A\neffective_from: 2020\n")
+    assert [v.id for v in registry.versions(tmp_path)] == ["a"]
+    assert [v.id for v in registry.versions(tmp_path)] == ["a"]
+    assert parsed == ["a.yaml"]
+    write_version(tmp_path, "a.yaml", "id: a\ntitle: A\neffective_from: 2020\neffective_until: 2021\n")
+    assert [(v.id, v.effective_until) for v in registry.versions(tmp_path)] == [("a", 2021)]
+    assert parsed == ["a.yaml", "a.yaml"]
+    (tmp_path / "a.yaml").write_text("id: [unclosed\n", encoding="utf-8")
+    assert registry.versions(tmp_path) == []  # a broken file is left out, and reported when chosen
+
+
 def test_diff_attributes_every_moved_point_to_a_changed_rule_or_parameter(policy):
     factset = load_factset(EXAMPLES / "2024.yaml")
     draft = load_policy(POLICIES / "method-2025-draft.yaml")

@@ -11,6 +11,7 @@ chain of amendments in force that year.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,14 +54,37 @@ def versions(folder: Path | None = None) -> list[PolicyVersion]:
     folder = folder or policies_dir()
     found = []
     for path in sorted(folder.glob("*.yaml")):
-        try:
-            head = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}
-            found.append(PolicyVersion(str(head["id"]), int(head["effective_from"]),
-                                       int(head["effective_until"]) if head.get("effective_until") else None, path,
-                                       head.get("status") == "draft", str(head["amends"]) if head.get("amends") else None))
-        except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError):
-            continue  # a broken file is reported when it is actually chosen and loaded
+        version = _version_of(path)
+        if version is not None:
+            found.append(version)
     return found
+
+
+def _version_of(path: Path) -> PolicyVersion | None:
+    """The head of one policy file, parsed again only when its content changed: a command
+    asks twice (for the fact set's words, then for its scoring) and the workbench on every
+    page; hashing the 2020 method takes 0.1 ms, parsing it for its head 30 ms."""
+    try:
+        content = path.read_bytes()
+    except OSError:
+        return None
+    key = (str(path.resolve()), hashlib.sha256(content).hexdigest())
+    if key not in _HEADS:
+        _HEADS[key] = _read_head(path, content)
+    return _HEADS[key]
+
+
+def _read_head(path: Path, content: bytes) -> PolicyVersion | None:
+    try:
+        head = yaml.load(content.decode("utf-8"), Loader=_Loader) or {}
+        return PolicyVersion(str(head["id"]), int(head["effective_from"]),
+                             int(head["effective_until"]) if head.get("effective_until") else None, path,
+                             head.get("status") == "draft", str(head["amends"]) if head.get("amends") else None)
+    except (UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError, ValueError):
+        return None  # a broken file is reported when it is actually chosen and loaded
+
+
+_HEADS: dict[tuple[str, str], PolicyVersion | None] = {}
 
 
 def choose_policy(year: int, policy_id: str | None, override: str | Path | None = None,
