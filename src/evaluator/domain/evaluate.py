@@ -56,33 +56,33 @@ def load_year(path, policy_file=None) -> tuple[FactSet, CompiledPolicy]:
     return factset, choose_policy(factset.year, factset.policy, policy_file)
 
 
+@paused()  # the year's decisions are kept, not garbage: see collector.py
 def evaluate(factset: FactSet, policy: CompiledPolicy, *, as_of: dt.date | None = None) -> Evaluation:
     """The year scored; `notices` are the fact set's own and the completeness warnings.
 
     `as_of` makes it a mid-year run (半年集中督查): only records dated on or before that day
     are scored (undated ones too), and the checks say which records were left out."""
-    with paused():  # the year's decisions are kept, not garbage: see collector.py
-        lap = laps()  # the benchmark's stage times (timing.py); nothing when no one records
-        notices = [*factset.notices, *run_checks(factset, policy, as_of)]
-        lap("checks")
-        if as_of is not None:
-            factset = factset.up_to(as_of)
-        derived, consumed = derive(policy.derivations, factset.facts)
-        by_unit: dict[str, list[Any]] = defaultdict(list)
-        for fact in (*(f for f in factset.facts if f.id not in consumed), *derived):
-            by_unit[fact.unit].append(fact)
-        lap("engine")
-        with RuleEngine(policy) as engine:
-            lap("compile")
-            matches, seen = engine.run(by_unit)
-        _check_conservation(factset, derived, consumed, seen, policy.id)
-        lap("engine")
-        names = {u.id: u.name for u in factset.units.values()}
-        log = decide(policy, matches, names, derived, (factset.facts, derived))
-        findings = log.findings
-        scorecard = build_scorecard(policy, factset.units.values(), findings)
-        lap("score")
-        return Evaluation(factset, policy, derived, findings, scorecard, notices, decisions=log)
+    lap = laps()  # the benchmark's stage times (timing.py); nothing when no one records
+    notices = [*factset.notices, *run_checks(factset, policy, as_of)]
+    lap("checks")
+    if as_of is not None:
+        factset = factset.up_to(as_of)
+    derived, consumed = derive(policy.derivations, factset.facts)
+    by_unit: dict[str, list[Any]] = defaultdict(list)
+    for fact in (*(f for f in factset.facts if f.id not in consumed), *derived):
+        by_unit[fact.unit].append(fact)
+    lap("engine")
+    with RuleEngine(policy) as engine:
+        lap("compile")
+        matches, seen = engine.run(by_unit)
+    _check_conservation(factset, derived, consumed, seen, policy.id)
+    lap("engine")
+    names = {u.id: u.name for u in factset.units.values()}
+    log = decide(policy, matches, names, derived, (factset.facts, derived))
+    findings = log.findings
+    scorecard = build_scorecard(policy, factset.units.values(), findings)
+    lap("score")
+    return Evaluation(factset, policy, derived, findings, scorecard, notices, decisions=log)
 
 
 def _check_conservation(factset: FactSet, derived: list[DerivedFact], consumed: set[str], seen: set[str],

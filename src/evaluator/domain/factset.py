@@ -63,6 +63,7 @@ class FactSet:
         return str(at) if isinstance(at, Cell) else say("第 {n} 行", "line {n}", n=at)
 
 
+@paused()  # nearly every object made here is kept: see collector.py
 def load_factset(path: str | Path, vocabulary: Vocabulary | None = None) -> FactSet:
     """The valid fact set at `path` (YAML, JSON or a ledger workbook), or `FactSetError`
     listing every problem in it.
@@ -70,15 +71,14 @@ def load_factset(path: str | Path, vocabulary: Vocabulary | None = None) -> Fact
     Words in the office's Chinese are read with `vocabulary`; by default, that of the
     policy the fact set's year (or its `policy`) picks."""
     path = Path(path)
-    with paused():  # nearly every object made here is kept: see collector.py
-        with stage("parse"):
-            data, problems, notices = read_factset_document(path)
-        if data is None:
-            raise FactSetError(problems or [Problem(str(path), None, say("文件中没有事实集", "the file holds no fact set"), "empty")])
-        with stage("parse"):  # reading the file again for its digest is reading, not checking
-            sha256 = _digest(path)
-        with stage("validate"):
-            factset = check_factset(data, str(path), problems, sha256, consume=True, vocabulary=vocabulary)
+    with stage("parse"):
+        data, problems, notices = read_factset_document(path)
+    if data is None:
+        raise FactSetError(problems or [Problem(str(path), None, say("文件中没有事实集", "the file holds no fact set"), "empty")])
+    with stage("parse"):  # reading the file again for its digest is reading, not checking
+        sha256 = _digest(path)
+    with stage("validate"):
+        factset = check_factset(data, str(path), problems, sha256, consume=True, vocabulary=vocabulary)
     factset.notices[:0] = notices
     return factset
 

@@ -68,10 +68,11 @@ def _version_of(path: Path) -> PolicyVersion | None:
         content = path.read_bytes()
     except OSError:
         return None
-    key = (str(path.resolve()), hashlib.sha256(content).hexdigest())
-    if key not in _HEADS:
-        _HEADS[key] = _read_head(path, content)
-    return _HEADS[key]
+    where, digest = str(path.resolve()), hashlib.sha256(content).hexdigest()
+    known = _HEADS.get(where)
+    if known is None or known[0] != digest:   # one entry per file: an edited file replaces its old head
+        known = _HEADS[where] = (digest, _read_head(path, content))
+    return known[1]
 
 
 def _read_head(path: Path, content: bytes) -> PolicyVersion | None:
@@ -84,7 +85,7 @@ def _read_head(path: Path, content: bytes) -> PolicyVersion | None:
         return None  # a broken file is reported when it is actually chosen and loaded
 
 
-_HEADS: dict[tuple[str, str], PolicyVersion | None] = {}
+_HEADS: dict[str, tuple[str, PolicyVersion | None]] = {}   # file -> (its content's SHA-256, its head)
 
 
 def choose_policy(year: int, policy_id: str | None, override: str | Path | None = None,
