@@ -62,6 +62,29 @@ def test_a_policy_head_is_parsed_once_per_content_and_again_when_the_file_change
     assert registry.versions(tmp_path) == []  # a broken file is left out, and reported when chosen
 
 
+@pytest.mark.parametrize("head", [
+    "id: a\neffective_from: 2020\n",
+    "id: '2020'\neffective_from: 2020\neffective_until: ~\n",                    # quoted text stays text, ~ is none
+    "x: {id: nested, status: draft}\nid: a\nrulings: [{id: R1}]\nstatus: draft\neffective_from: 2021\n",
+    "id: &name a\namends: *name\neffective_from: 2025\n",                           # an alias takes its anchor's value
+    "{id: flow, effective_from: 2022, effective_until: 2023}\n",
+])
+def test_a_policy_head_read_from_parser_events_is_what_a_full_load_reads(head):
+    import yaml
+    from evaluator.domain.policy.registry import HEAD_KEYS, _top_level_scalars
+    full = yaml.safe_load(head)
+    assert _top_level_scalars(head) == {k: full[k] for k in HEAD_KEYS if k in full}
+
+
+def test_the_bundled_policies_heads_read_from_events_are_their_full_heads():
+    import yaml
+    from evaluator.domain.policy.registry import HEAD_KEYS, _top_level_scalars
+    for path in POLICIES.glob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        full = yaml.safe_load(text)
+        assert _top_level_scalars(text) == {k: full[k] for k in HEAD_KEYS if k in full}, path.name
+
+
 def test_diff_attributes_every_moved_point_to_a_changed_rule_or_parameter(policy):
     factset = load_factset(EXAMPLES / "2024.yaml")
     draft = load_policy(POLICIES / "method-2025-draft.yaml")
