@@ -118,6 +118,31 @@ def test_diff_cli_formats(tmp_path):
     assert "http" not in (tmp_path / "diff.html").read_text(encoding="utf-8")
 
 
+def test_every_view_of_a_diff_shows_a_units_scores_and_a_clauses_points_in_the_same_words(policy):
+    """The terminal, Markdown and HTML views show the same cells: two decimals, the move
+    signed and only when there is one (the HTML once showed the JSON's floats, `39.3 (0.0)`)."""
+    import io
+    import re
+    from rich.console import Console
+    from evaluator.views import diffreport
+    factset = load_factset(EXAMPLES / "2024.yaml")
+    d = diff(evaluate(factset, policy), evaluate(factset, load_policy(POLICIES / "method-2025-draft.yaml")))
+    terminal = io.StringIO()
+    diffreport.print_diff(d, Console(file=terminal, width=400, color_system=None))
+    views = {"terminal": terminal.getvalue(), "markdown": diffreport.render_markdown(d), "html": diffreport.render_html(d)}
+    moved = next(u for u in d.units if u.delta["total"])
+    still = next(k for k, v in moved.delta.items() if not v)
+    assert diffreport.score_cell(moved.new["total"], moved.delta["total"]) == \
+        f"{moved.new['total']:.2f} ({'+' if moved.delta['total'] > 0 else ''}{moved.delta['total']:.2f})"
+    assert diffreport.score_cell(moved.new[still], moved.delta[still]) == f"{moved.new[still]:.2f}"
+    clause = d.clauses[0]
+    was, now, by = diffreport.clause_cells(clause)
+    for name, text in views.items():
+        assert diffreport.score_cell(moved.new["total"], moved.delta["total"]) in text, name
+        assert was in text and now in text and by in text, name
+        assert not re.search(r"\(-?0\.0\)|\d\.\d\b \(", text), name   # no float of the JSON, no bare one-decimal score
+
+
 def test_check_policy_finds_a_gap_between_tiers(tmp_path):
     text = POLICY.read_text(encoding="utf-8").replace("            - participants: {less_than: $large_participants}\n"
                                                       "            - days: {less_than: $large_days}\n        points: $small_rate\n",

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from evaluator.domain.compare import TOTAL
-from evaluator.domain.diff import Diff, StaffChange, comparing, to_dict
+from evaluator.domain.diff import ClauseDelta, Diff, StaffChange, UnitDelta, comparing, to_dict
 from evaluator.domain.numbers import two_places
 from evaluator.i18n import current, listing, say
 from evaluator.views.reports.columns import BRIEF, columns
@@ -51,6 +51,25 @@ def _signed2(value: Decimal) -> str:
     return text if value <= 0 else "+" + text
 
 
+def score_cell(new: Decimal, delta: Decimal) -> str:
+    """A unit's score under the new version, with its move when it moved: 39.30 (+1.50), 40.00."""
+    return f"{two_places(new)} ({_signed2(delta)})" if delta else two_places(new)
+
+
+def rank_cell(u: UnitDelta) -> str:
+    return f"{u.old_rank} → {u.new_rank}" if u.old_rank != u.new_rank else str(u.new_rank)
+
+
+def eligible_cell(u: UnitDelta) -> str:
+    words = {True: say("具备", "eligible"), False: say("取消", "not eligible")}
+    return f"{words[u.old_eligible]} → {words[u.new_eligible]}" if u.old_eligible != u.new_eligible else words[u.new_eligible]
+
+
+def clause_cells(c: ClauseDelta) -> tuple[str, str, str]:
+    """A clause's old points, new points and move, as every view of the diff shows them."""
+    return two_places(c.old), two_places(c.new), _signed2(c.delta)
+
+
 def _names(d: Diff) -> dict[str, str]:
     return {u.unit: u.name for u in (*d.units, *d.only_old, *d.only_new)}
 
@@ -84,16 +103,13 @@ def print_diff(d: Diff, console: Console) -> None:
     for header in (*(h for _, h in headers), "名次", "评优资格"):
         table.add_column(escape(header), no_wrap=True)
     for u in d.units:
-        cells = [f"{two_places(u.new[k])} ({_signed2(u.delta[k])})" if u.delta[k] else two_places(u.new[k])
-                 for k, _ in headers]
-        rank = f"{u.old_rank} → {u.new_rank}" if u.old_rank != u.new_rank else str(u.new_rank)
-        eligible = ("具备" if u.new_eligible else "取消") + (" (变化)" if u.new_eligible != u.old_eligible else "")
-        table.add_row(escape(u.name), *cells, rank, eligible)
+        table.add_row(escape(u.name), *(score_cell(u.new[k], u.delta[k]) for k, _ in headers),
+                      rank_cell(u), escape(eligible_cell(u)))
     console.print(table)
     names = _names(d)
     for c in d.clauses:
-        console.print(f"  {escape(names.get(c.unit, c.unit))} {c.clause}:{two_places(c.old)} → {two_places(c.new)}"
-                      f"({_signed2(c.delta)}),"
+        old, new, moved = clause_cells(c)
+        console.print(f"  {escape(names.get(c.unit, c.unit))} {c.clause}:{old} → {new}({moved}),"
                       f"因为 {escape(';'.join(c.because))}")
     if not d.clauses:
         console.print("  没有条款的分值发生变化。")
@@ -124,11 +140,10 @@ def render_markdown(d: Diff) -> str:
               "| 机构 | " + " | ".join(_cell(h) for _, h in headers) + " | 名次 | 评优资格 |",
               "|---|" + "---|" * len(headers) + "---|---|"]
     for u in d.units:
-        cells = [f"{two_places(u.new[k])} ({_signed2(u.delta[k])})" for k, _ in headers]
-        lines.append(f"| {u.name} | {' | '.join(cells)} | {u.old_rank} → {u.new_rank} | "
-                     f"{'具备' if u.old_eligible else '取消'} → {'具备' if u.new_eligible else '取消'} |")
+        cells = [score_cell(u.new[k], u.delta[k]) for k, _ in headers]
+        lines.append(f"| {_cell(u.name)} | {' | '.join(cells)} | {rank_cell(u)} | {eligible_cell(u)} |")
     lines += ["", "## 分值变化的条款", "", "| 机构 | 条款 | 旧 | 新 | 变化 | 原因 |", "|---|---|---|---|---|---|"]
-    lines += [f"| {names.get(c.unit, c.unit)} | {c.clause} | {c.old} | {c.new} | {_signed2(c.delta)} | {'; '.join(c.because)} |"
+    lines += [f"| {_cell(names.get(c.unit, c.unit))} | {c.clause} | {' | '.join(clause_cells(c))} | {_cell('; '.join(c.because))} |"
               for c in d.clauses]
     if d.staff_changes:
         lines += ["", "## " + say("人数变化", "Staff changes"), ""]
@@ -140,6 +155,10 @@ def render_markdown(d: Diff) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _direction(delta: Decimal) -> str:
+    return "up" if delta > 0 else "down" if delta < 0 else ""
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -147,16 +166,16 @@ def _cell(text: str) -> str:
 _HTML = Environment(autoescape=True).from_string("""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{{ new }} 对照 {{ old }}</title>
 <style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #999;padding:4px 8px}
-.up{color:#060}.down{color:#a00}@media print{@page{size:A4;margin:15mm}body{margin:0}}</style></head>
+.up{color:#060}.down{color:#a00}.num{text-align:right}@media print{@page{size:A4;margin:15mm}body{margin:0}}</style></head>
 <body><h1>{{ new }} 对照 {{ old }}</h1><p>{{ comparing }}</p>
 {% if amendment %}<h2>修订内容</h2><p>{{ amendment_heading }}</p><table><tr><th>条款</th><th>修改</th></tr>
 {% for clause, change in amendment %}<tr><td>{{ clause or '—' }}</td><td>{{ change }}</td></tr>{% endfor %}</table>{% endif %}
 {% if not amendment_of_old %}<h2>办法变化</h2><ul>{% for c in changes %}<li>{{ c.clause }} {{ c.change }}</li>{% else %}<li>无</li>{% endfor %}</ul>{% endif %}
 <h2>各机构得分(新 − 旧)</h2><table><tr><th>机构</th>{% for h in headings %}<th>{{ h }}</th>{% endfor %}<th>名次</th><th>评优资格</th></tr>
-{% for u in units %}<tr><td>{{ u.name }}</td>{% for k in keys %}<td>{{ u.new[k] }} <span class="{{ 'up' if u.delta[k] > 0 else 'down' if u.delta[k] < 0 else '' }}">({{ u.delta[k] }})</span></td>{% endfor %}
-<td>{{ u.old_rank }} → {{ u.new_rank }}</td><td>{{ '具备' if u.old_eligible else '取消' }} → {{ '具备' if u.new_eligible else '取消' }}</td></tr>{% endfor %}</table>
+{% for u in units %}<tr><td>{{ u.name }}</td>{% for k in keys %}<td class="num {{ direction(u.delta[k]) }}">{{ score_cell(u.new[k], u.delta[k]) }}</td>{% endfor %}
+<td>{{ rank_cell(u) }}</td><td>{{ eligible_cell(u) }}</td></tr>{% endfor %}</table>
 <h2>分值变化的条款</h2><table><tr><th>机构</th><th>条款</th><th>旧</th><th>新</th><th>变化</th><th>原因</th></tr>
-{% for c in clauses %}<tr><td>{{ names.get(c.unit, c.unit) }}</td><td>{{ c.clause }}</td><td>{{ c.old }}</td><td>{{ c.new }}</td><td>{{ c.delta }}</td><td>{{ c.because|join('; ') }}</td></tr>{% endfor %}</table>
+{% for c in clauses %}{% set was, now, moved = clause_cells(c) %}<tr><td>{{ names.get(c.unit, c.unit) }}</td><td>{{ c.clause }}</td><td class="num">{{ was }}</td><td class="num">{{ now }}</td><td class="num {{ direction(c.delta) }}">{{ moved }}</td><td>{{ c.because|join('; ') }}</td></tr>{% else %}<tr><td colspan="6">没有条款的分值发生变化。</td></tr>{% endfor %}</table>
 {% if staff %}<h2>{{ staff_title }}</h2><ul>{% for line in staff %}<li>{{ line }}</li>{% endfor %}</ul>{% endif %}
 {% if presence %}<h2>{{ presence_title }}</h2><ul>{% for line in presence %}<li>{{ line }}</li>{% endfor %}</ul>{% endif %}
 </body></html>
@@ -165,8 +184,10 @@ _HTML = Environment(autoescape=True).from_string("""<!doctype html>
 
 def render_html(d: Diff) -> str:
     data = to_dict(d)
-    return _HTML.render(new=d.new.policy.id, old=d.old.policy.id, changes=data["policy_changes"], units=data["units"],
-                        clauses=data["clauses"], keys=[k for k, _ in section_headers(d)],
+    return _HTML.render(new=d.new.policy.id, old=d.old.policy.id, changes=data["policy_changes"], units=d.units,
+                        clauses=d.clauses, keys=[k for k, _ in section_headers(d)],
+                        score_cell=score_cell, rank_cell=rank_cell, eligible_cell=eligible_cell,
+                        clause_cells=clause_cells, direction=_direction,
                         headings=[h for _, h in section_headers(d)], names=_names(d), comparing=comparing(d),
                         staff=[staff_line(c) for c in d.staff_changes], staff_title=say("人数变化", "Staff changes"),
                         presence=presence_lines(d), presence_title=say("只在一方的机构", "Units on one side only"),
