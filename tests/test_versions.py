@@ -97,6 +97,25 @@ def test_diff_attributes_every_moved_point_to_a_changed_rule_or_parameter(policy
         assert u.delta["total"] == u.delta["common_score"] + u.delta["annual_score"] + u.delta["daily_score"]
 
 
+def test_a_changed_parameter_is_said_once_short_for_the_diff_and_with_the_methods_words_for_a_what_if(policy):
+    from evaluator.domain.policy.compare import policy_changes
+    draft = load_policy(POLICIES / "method-2025-draft.yaml")
+    change = next(c for c in policy_changes(policy, draft) if c.clause == "4.1.2" and c.wording)
+    old, new = policy.clauses["4.1.2"].parameters["leave_limit"], draft.clauses["4.1.2"].parameters["leave_limit"]
+    assert change.sentence == f"{new.title}:{old.value} {old.unit} → {new.value} {new.unit}"
+    assert change.quoted == f"{change.sentence}(原文“{old.text}”改为“{new.text}”)"
+    assert change.wording == (old.text, new.text) and "leave_limit" not in change.quoted
+
+
+def test_why_a_clause_moved_when_nothing_in_it_changed_depends_on_whether_the_facts_are_the_same():
+    from evaluator.domain.diff import ClauseDelta
+    from evaluator.domain.policy.compare import Change
+    same = ClauseDelta("office", "4.1.3", Decimal(0), Decimal(-1))
+    other = ClauseDelta("office", "4.1.3", Decimal(0), Decimal(-1), same_facts=False)
+    changed = ClauseDelta("office", "4.1.3", Decimal(0), Decimal(-1), [Change("4.1.3", None, "某参数:1 → 2")], same_facts=False)
+    assert "其他条款的修改" in same.because[0] and other.because == ["事实不同"] and changed.because == ["某参数:1 → 2"]
+
+
 def test_diff_under_one_policy_is_zero(policy):
     factset = load_factset(EXAMPLES / "2024.yaml")
     result = diff(evaluate(factset, policy), evaluate(factset, policy))

@@ -77,7 +77,18 @@ class ClauseDelta:
     clause: str
     old: Decimal
     new: Decimal
-    because: list[str] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)   # what the new version changes in this clause
+    same_facts: bool = True
+
+    @property
+    def because(self) -> list[str]:
+        """Why the clause's points moved, in words: its own changes, else what else can move them."""
+        if self.changes:
+            return [c.sentence for c in self.changes]
+        if self.same_facts:   # the clause is as it was: another clause's change moved it (a cap, a replacement)
+            return [say("本条款的规则和参数未改,分值随其他条款的修改而变(如封顶、替代)",
+                        "this clause is unchanged; its points move with another clause's change (a cap, a replacement)")]
+        return [say("事实不同", "the facts differ")]
 
     @property
     def delta(self) -> Decimal:
@@ -122,11 +133,12 @@ def diff(old: Evaluation, new: Evaluation) -> Diff:
     for i, ev in enumerate((old, new)):
         for f in ev.findings:
             sums[f.unit, f.clause][i] += f.points
-    by_clause = defaultdict(list)
+    by_clause: dict[str, list[Change]] = defaultdict(list)
     for c in changes:
-        by_clause[c.clause].append(c.sentence)
+        by_clause[c.clause].append(c)
     order = {**old.policy.clause_order, **new.policy.clause_order}
-    clauses = [ClauseDelta(u, c, a, b, by_clause.get(c, []) or ["事实不同"])
+    same_facts = old.factset is new.factset or bool(old.factset.sha256) and old.factset.sha256 == new.factset.sha256
+    clauses = [ClauseDelta(u, c, a, b, by_clause.get(c, []), same_facts)
                for (u, c), (a, b) in sums.items() if a != b]
     clauses.sort(key=lambda d: (d.unit, order.get(d.clause, 10**6)))
     amends, amendment = amendments_between(old.policy, new.policy)

@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from evaluator.domain.diff import diff
 from evaluator.domain.evaluate import evaluate
-from evaluator.domain.numbers import plain, two_places
+from evaluator.domain.numbers import two_places
 from evaluator.domain.policy import CompiledPolicy
 from evaluator.domain.policy.registry import choose_policy
 from evaluator.errors import EvaluatorError, InputError
@@ -58,32 +58,6 @@ def uploaded_draft(store: Store, base: CompiledPolicy, content: bytes, name: str
         return load_policy(output)
 
 
-def _unit_of(value) -> str:
-    return getattr(value, "unit", "") or ""
-
-
-def reasons(base: CompiledPolicy, draft: CompiledPolicy) -> dict[str, list[str]]:
-    """Per clause, in words, what the draft changes that can move points: parameter values, rule points."""
-    found: dict[str, list[str]] = defaultdict(list)
-    for cid, clause in draft.clauses.items():
-        old = base.clauses.get(cid)
-        if old is None:
-            found[cid].append("新增条款")
-            continue
-        for name, prm in clause.parameters.items():
-            was = old.parameters.get(name)
-            if was is not None and was.value != prm.value:
-                found[cid].append(f"“{was.text}”改为“{prm.text}”({plain(was.value)} → {plain(prm.value)} {_unit_of(prm)})"
-                                  if was.text != prm.text else f"“{prm.text}”中的数值 {plain(was.value)} → {plain(prm.value)}{_unit_of(prm)}")
-        for rule in draft.rules_of(cid):
-            was = base.rules_by_key.get(rule.key)
-            if was is not None and was.rate != rule.rate:
-                found[cid].append(f"“{rule.rule.title}”分值 {plain(was.rate)} → {plain(rule.rate)}")
-    if base.policy.awards != draft.policy.awards:
-        found["awards"].append("评优规定修改")
-    return found
-
-
 def edit_sentence(edit, draft: CompiledPolicy) -> str:
     """One change of an amendment, in Chinese, named by its clause and title (no internal names)."""
     return edit.where(draft) + edit.sentence(draft)
@@ -102,7 +76,6 @@ def compare(store: Store, year: dict, draft: CompiledPolicy, unit: str | None) -
     with language("zh"):
         base = choose_policy(year["year"], year["policy_id"])
         d = diff(evaluate(merged.factset, base), evaluate(merged.factset, draft))
-        why = reasons(base, draft)
         clauses = {**base.clauses, **draft.clauses}
         new_findings = defaultdict(list)
         for f in d.new.findings:
@@ -116,7 +89,7 @@ def compare(store: Store, year: dict, draft: CompiledPolicy, unit: str | None) -
                  for u in d.units if unit is None or u.unit == unit]
         moved = [{"unit": names.get(c.unit, c.unit), "clause": c.clause, "title": getattr(clauses.get(c.clause), "title", ""),
                   "old": two_places(c.old), "new": two_places(c.new), "delta": signed(c.delta),
-                  "why": why.get(c.clause) or ["本条款的规则和参数未改;分值随其他条款的修改而变(如封顶、替代)"],
+                  "why": [change.quoted for change in c.changes] or c.because,   # the diff's words, with the method's
                   "before": old_findings[c.unit, c.clause], "after": new_findings[c.unit, c.clause]}
                  for c in d.clauses if unit is None or c.unit == unit]
         amendment = [edit_sentence(e, draft) for e in d.amendment]

@@ -18,11 +18,21 @@ class Change:
     rule: str | None          # None: a change to the clause itself (a parameter, the wording)
     what: str                 # in Chinese, e.g. "全年请假限额:N 天 → M 天" (a parameter by its title)
     rule_title: str = ""      # the rule as staff read it (its title in the newer version): ids are keys of the file
+    wording: tuple[str, str] | None = None   # a parameter's method words, old and new, when they differ
 
     @property
     def sentence(self) -> str:
         """`规则“无故不参加学习”分值 −0.5 → −1`: the change without its clause, never by an id."""
         return rule_name(self.rule_title) + self.what if self.rule else self.what
+
+    @property
+    def quoted(self) -> str:
+        """The sentence with the method's own words where they changed, for a reader weighing a
+        draft (the what-if): `全年请假限额:15 天 → 10 天(原文“…不得超过 15 天”改为“…不得超过 10 天”)`."""
+        if self.wording is None:
+            return self.sentence
+        return self.sentence + say("(原文“{a}”改为“{b}”)", " (the method's words '{a}' → '{b}')",
+                                   a=self.wording[0], b=self.wording[1])
 
 
 def policy_changes(old: CompiledPolicy, new: CompiledPolicy) -> list[Change]:
@@ -40,7 +50,9 @@ def policy_changes(old: CompiledPolicy, new: CompiledPolicy) -> list[Change]:
             pa, pb = a.parameters.get(name), b.parameters.get(name)
             if pa is None or pb is None or pa.value != pb.value:
                 title = (pb or pa).title   # staff read the parameter's name; the id is a key of the file
-                changes.append(Change(cid, None, say("{t}:{a} → {b}", "parameter {n}: {a} → {b}", t=title, n=name, a=_v(pa), b=_v(pb))))
+                wording = (pa.text, pb.text) if pa is not None and pb is not None and pa.text != pb.text else None
+                changes.append(Change(cid, None, say("{t}:{a} → {b}", "parameter {n}: {a} → {b}", t=title, n=name, a=_v(pa), b=_v(pb)),
+                                      wording=wording))
         if a.text != b.text:
             changes.append(Change(cid, None, say("办法原文修改", "the method's wording changed")))
         rules_a = {r.id: r for r in old.rules_of(cid)}
