@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any, Iterable, Mapping
 
@@ -21,11 +20,20 @@ from evaluator.domain.policy.load import CompiledPolicy, CompiledRule, template_
 
 
 class RenderContext:
-    """What rendering an explanation needs: shared by every decision of one log."""
-    __slots__ = ("policy", "names")
+    """What rendering an explanation needs: shared by every decision of one log, with each
+    rule's explainer made once (per rule and the type of fact it reads) for all of them."""
+    __slots__ = ("policy", "names", "explainers")
 
     def __init__(self, policy: CompiledPolicy, names: Mapping[str, str]):
         self.policy, self.names = policy, names
+        self.explainers: dict[tuple[str, str], Explainer] = {}
+
+    def explainer(self, rule: CompiledRule, fact_type: str) -> "Explainer":
+        key = (rule.key, fact_type)
+        found = self.explainers.get(key)
+        if found is None:
+            found = self.explainers[key] = Explainer(self.policy, rule, fact_type)
+        return found
 
 
 @dataclass(slots=True, eq=False)
@@ -71,8 +79,8 @@ class Decision:
         if self.compiled is None or self._context is None:
             return ""
         c = self._context
-        return explain(c.policy, self.compiled, self.fact, self.joined, self.quantity,
-                       self.compiled.rate * self.quantity, self.unit, c.names)
+        return c.explainer(self.compiled, self.fact.type).text(self.fact, self.joined, self.quantity,
+                                                               self.compiled.rate * self.quantity, self.unit, c.names)
 
     @property
     def fact_id(self) -> str:
@@ -115,55 +123,62 @@ class _Context(dict):
         return ""
 
 
-def explain(policy: CompiledPolicy, rule: CompiledRule, fact: Any, joined: tuple, quantity: Decimal,
-            points: Decimal, credited: str, unit_names: Mapping[str, str]) -> str:
-    """The rule's explanation for one fact. Its clause's `{parameter}`s were filled in when the
-    policy was compiled (policy/wording.py); what is left are the fact's values and the arithmetic."""
-    fields, constants, derived = _plan(rule.rule.explain)
-    values = field_values(fact)
-    context = _Context()
-    for name in fields:
-        value = values.get(name)
-        if value is not None:
-            context[name] = _shown(policy, fact.type, name, value)
-    for name, value_of in constants:
-        context[name] = value_of(rule, fact, quantity, points, credited, unit_names)
-    if derived and isinstance(fact, DerivedFact):
-        if "breakdown" in derived:
-            context["breakdown"] = _parts(policy, fact, fact.breakdown)
-        if "not_counted" in derived:
-            context["not_counted"] = _parts(policy, fact, fact.not_counted_breakdown)
-    for name, facts in joined:
-        context[name] = SimpleNamespace(id="、".join(f.id for f in facts),
-                                        **{k: v for k, v in _labelled(policy, facts[0]).items() if k != "id"})
-    return rule.rule.explain.format_map(context).strip()
+class Explainer:
+    """A rule's explanation, ready for the facts it explains. Its clause's `{parameter}`s were
+    filled in when the policy was compiled (policy/wording.py); what is left are the fact's
+    values and the arithmetic. What does not depend on the fact (the names the template uses,
+    each field's labels, the rate) is worked out once per rule, not once per finding."""
+    __slots__ = ("policy", "template", "fields", "per_fact", "fixed", "derived")
+
+    def __init__(self, policy: CompiledPolicy, rule: CompiledRule, fact_type: str):
+        self.policy, self.template = policy, rule.rule.explain
+        used = template_names(self.template)
+        labels = policy.policy.labels.values
+        self.fields = tuple((name, labels.get(f"{fact_type}.{name}", {}))   # a field and its office labels
+                            for name in sorted(used - _CONSTANTS.keys() - _PER_FACT.keys() - _DERIVED_NAMES))
+        self.per_fact = tuple((name, _PER_FACT[name]) for name in sorted(used & _PER_FACT.keys()))
+        self.fixed = {name: _CONSTANTS[name](rule) for name in sorted(used & _CONSTANTS.keys())}
+        self.derived = used & _DERIVED_NAMES
+
+    def text(self, fact: Any, joined: tuple, quantity: Decimal, points: Decimal, credited: str,
+             unit_names: Mapping[str, str]) -> str:
+        values = field_values(fact)
+        context = _Context()
+        for name, labels in self.fields:
+            value = values.get(name)
+            if value is not None:
+                context[name] = _shown_with(labels, value)
+        context.update(self.fixed)   # the computed names win over a field of the same name
+        for name, value_of in self.per_fact:
+            context[name] = value_of(fact, quantity, points, credited, unit_names)
+        if self.derived and isinstance(fact, DerivedFact):
+            if "breakdown" in self.derived:
+                context["breakdown"] = _parts(self.policy, fact, fact.breakdown)
+            if "not_counted" in self.derived:
+                context["not_counted"] = _parts(self.policy, fact, fact.not_counted_breakdown)
+        for name, facts in joined:
+            context[name] = SimpleNamespace(id="、".join(f.id for f in facts),
+                                            **{k: v for k, v in _labelled(self.policy, facts[0]).items() if k != "id"})
+        return self.template.format_map(context).strip()
 
 
 _DERIVED_NAMES = frozenset({"breakdown", "not_counted"})
 
-
-@lru_cache(maxsize=None)
-def _plan(template: str) -> tuple[tuple[str, ...], tuple[tuple[str, Any], ...], frozenset[str]]:
-    """What a template names, sorted once per template rather than once per fact it explains:
-    the fact's fields, the values computed for it (_CONSTANTS, which win over a field of the
-    same name), and a derived fact's breakdowns."""
-    used = template_names(template)
-    constants = tuple((name, _CONSTANTS[name]) for name in sorted(used & _CONSTANTS.keys()))
-    return tuple(sorted(used - _CONSTANTS.keys() - _DERIVED_NAMES)), constants, used & _DERIVED_NAMES
-
-
-# Values an explanation can name beside the fact's fields (policy/load.py EXPLAIN_NAMES).
+# Values an explanation can name beside the fact's fields (policy/load.py EXPLAIN_NAMES):
+# those of the rule alone, worked out once per rule, and those of each fact and its points.
 _CONSTANTS = {
-    "quantity": lambda r, f, q, p, c, n: plain(q),
-    "rate": lambda r, f, q, p, c, n: signed(r.rate),
-    "rate_abs": lambda r, f, q, p, c, n: plain(abs(r.rate)),
-    "points": lambda r, f, q, p, c, n: signed(p),
-    "over": lambda r, f, q, p, c, n: plain(r.quantity.over) if r.quantity.over is not None else "",
-    "unit_name": lambda r, f, q, p, c, n: n.get(f.unit, f.unit),
-    "credited": lambda r, f, q, p, c, n: c,
-    "credited_name": lambda r, f, q, p, c, n: n.get(c, c),
-    "clause": lambda r, f, q, p, c, n: r.clause.id,
-    "id": lambda r, f, q, p, c, n: f.id,
+    "rate": lambda r: signed(r.rate),
+    "rate_abs": lambda r: plain(abs(r.rate)),
+    "over": lambda r: plain(r.quantity.over) if r.quantity.over is not None else "",
+    "clause": lambda r: r.clause.id,
+}
+_PER_FACT = {
+    "quantity": lambda f, q, p, c, n: plain(q),
+    "points": lambda f, q, p, c, n: signed(p),
+    "unit_name": lambda f, q, p, c, n: n.get(f.unit, f.unit),
+    "credited": lambda f, q, p, c, n: c,
+    "credited_name": lambda f, q, p, c, n: n.get(c, c),
+    "id": lambda f, q, p, c, n: f.id,
 }
 
 
@@ -175,12 +190,19 @@ def _labelled(policy: CompiledPolicy, fact: Any) -> dict[str, Any]:
 
 def _shown(policy: CompiledPolicy, fact_type: str, name: str, value: Any) -> Any:
     """A field's value as an explanation shows it: 是/否, a plain number, the office's label."""
+    return _shown_with(policy.policy.labels.values.get(f"{fact_type}.{name}", {}), value)
+
+
+def _shown_with(labels: Mapping[str, str], value: Any) -> Any:
+    """The same, with the field's labels at hand (CompiledPolicy.label's reading of them)."""
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, Decimal):
         return plain(value)
-    if isinstance(value, (str, list, tuple)):
-        return policy.label(fact_type, name, value)
+    if isinstance(value, str):
+        return labels.get(value, value)
+    if isinstance(value, (list, tuple)):
+        return "、".join(labels.get(v, str(v)) for v in value)
     return value
 
 
