@@ -80,6 +80,9 @@ def test_why_not_shows_an_award_withheld_by_r7_and_an_excluded_matter(example):
     verdicts = {(fo.fact.id, o.rule.id): o.verdict for fo in facts for o in fo.outcomes}
     withheld = [k for k, v in verdicts.items() if v == "withheld"]
     assert withheld and all(rule == "second-reading" for _, rule in withheld)
+    said = [o.text for fo in facts for o in fo.outcomes if o.verdict == "withheld"]
+    by = next(r for r in example.policy.rules if r.rule.replaces == "second-reading")
+    assert all(f"被规则“{by.rule.title}”扣留" in text and by.id not in text for text in said)   # the web shows it too: no id
     text = screen(print_why_not, example, "finance", "4.3.1.3")
     assert "不在 4.3.1.3 加分之列" in text
 

@@ -12,11 +12,13 @@ from openpyxl import load_workbook
 warnings.filterwarnings("ignore", message=".*httpx2.*")
 from starlette.testclient import TestClient  # noqa: E402
 
+from evaluator.domain.policy import load_policy  # noqa: E402
 from evaluator.web.app import create_app  # noqa: E402
 from web.workbench import create_year, good_ledger, sign_in, upload, users  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
+POLICY = ROOT / "policies" / "method-2020.yaml"
 
 
 @pytest.fixture
@@ -42,8 +44,10 @@ def test_the_year_its_template_and_a_units_provisional_score(app):
     assert response.status_code == 303
     page = clerk.get(response.headers["location"]).text
     assert "初步得分 79 分" in page and 'id="total">79<' in page
-    for words in ("4.1.2 日常管理", "leave-over-limit", "−1", "张三 计入请假 17 天", "请假!2", "办公厅 2024.xlsx</a>(最新)"):
+    over_limit = next(r.rule.title for r in load_policy(POLICY).rules if r.id == "leave-over-limit")
+    for words in ("4.1.2 日常管理", f"<td>{over_limit}</td>", "−1", "张三 计入请假 17 天", "请假!2", "办公厅 2024.xlsx</a>(最新)"):
         assert words in page, words
+    assert ">leave-over-limit<" not in page    # a clerk reads the rule's title, never its id
     assert "没有“年度工作目标”记录" in page           # a warning, shown
 
     assert "已提交 1 / 3" in admin.get("/years/2024").text

@@ -71,7 +71,7 @@ def _rule_outcome(ev: Evaluation, uid: str, entry: Any, decided: list[Decision],
         return RuleOutcome(rule, "awarded" if entry.points else "decided", entry.explanation, points=entry.points)
     if entry.kind == "withheld":
         by = next((d for d in decided if d.compiled is entry.by), None)
-        return RuleOutcome(rule, "withheld", f"本应 {signed(entry.rate * entry.quantity)} 分,被规则 {entry.by.id} 扣留"
+        return RuleOutcome(rule, "withheld", f"本应 {signed(entry.rate * entry.quantity)} 分,被规则“{entry.by.rule.title}”扣留"
                                              + (f":{by.explanation}" if by is not None else ""))
     if entry.kind == "silent":
         return RuleOutcome(rule, "decided", entry.explanation)

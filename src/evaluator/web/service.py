@@ -124,6 +124,7 @@ def score_row(s) -> dict:
 def _unit_result(merged, ev, unit: str) -> dict:
     policy = ev.policy
     names = {u.id: u.name for u in ev.factset.units.values()}
+    titles = {(r.clause.id, r.id): r.rule.title for r in policy.rules}   # staff read a rule's title; its id is a key of the file
     findings = []
     for f in ev.findings:
         if f.unit != unit:
@@ -137,7 +138,7 @@ def _unit_result(merged, ev, unit: str) -> dict:
             else:
                 sources.append(fact_id)
         findings.append({"clause": f.clause, "title": getattr(clause, "title", "") if clause else "", "rule": f.rule,
-                         "points": _money(f.points), "explanation": f.explanation, "sources": "、".join(sources)})
+                         "rule_title": titles.get((f.clause, f.rule), ""), "points": _money(f.points), "explanation": f.explanation, "sources": "、".join(sources)})
     score = next(score_row(s) for s in ev.scorecard.units if s.unit == unit)
     notices = [str(n.message) for n in ev.notices if n.unit in (None, unit, names.get(unit))]
     return {"score": score, "findings": findings, "notices": notices, "policy": policy.id}
