@@ -48,6 +48,7 @@ def test_the_year_its_template_and_a_units_provisional_score(app):
     for words in ("4.1.2 日常管理", f"<td>{over_limit}</td>", "−1", "张三 计入请假 17 天", "请假!2", "办公厅 2024.xlsx</a>(最新)"):
         assert words in page, words
     assert ">leave-over-limit<" not in page    # a clerk reads the rule's title, never its id
+    assert "(填报员 · 办公厅)" in page and "· office)" not in page   # the clerk's own unit, by its name
     assert "没有“年度工作目标”记录" in page           # a warning, shown
 
     assert "已提交 1 / 3" in admin.get("/years/2024").text

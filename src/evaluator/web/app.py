@@ -61,8 +61,20 @@ def csrf_token(request: Request) -> str:
 
 def page(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
     user = getattr(request.state, "user", None)
-    html = _env.get_template(template).render(request=request, user=user, csrf=csrf_token(request), **context)
+    unit_name = _unit_name(request, user["unit"]) if user is not None and user["unit"] else ""
+    html = _env.get_template(template).render(request=request, user=user, user_unit=unit_name, csrf=csrf_token(request),
+                                              **context)
     return HTMLResponse(html, status_code=status)
+
+
+def _unit_name(request: Request, unit_id: str) -> str:
+    """A clerk's unit as the office names it: its name in the latest year's roster that has it
+    (the account keeps the unit's id, a key of the ledger)."""
+    for year in store_of(request).years():
+        for unit in year["units"]:
+            if unit["id"] == unit_id:
+                return unit["name"]
+    return unit_id
 
 
 def current_user(request: Request, *roles: str):
