@@ -59,7 +59,7 @@ from typing import Any, Iterable, Mapping, NamedTuple
 
 from evaluator.domain.numbers import plain
 from evaluator.domain.policy.load import CompiledPolicy, compile_policy, load_policy
-from evaluator.domain.policy.render import rule_name
+from evaluator.domain.policy.render import points_change, rule_name, value_change
 from evaluator.errors import PolicyError, Problem, UsageError, did_you_mean
 from evaluator.i18n import listing, say
 from evaluator.inputs.yamlio import LineDict, load_document
@@ -117,8 +117,7 @@ class Edit:
         rule = _rule_title(made, self.name) if self.kind == "rule" else ""
         if self.kind == "parameter" and self.field == "value":
             unit = f" {self.unit}" if self.unit else ""
-            return say("{t}:{a}{u} → {b}{u}", "parameter {n}: {a}{u} → {b}{u}", t=self.title or self.name, n=self.name,
-                       a=_shown(self.old), b=_shown(self.new), u=unit)
+            return value_change(self.title or self.name, _shown(self.old) + unit, _shown(self.new) + unit, self.name)
         if self.kind == "parameter":
             return say("{t}{w}:{p}", "parameter {n} {f}: {p}", t=self.title or self.name, w=word, n=self.name,
                        f=self.field, p=passages(self.old, self.new))
@@ -127,7 +126,7 @@ class Edit:
         if self.kind == "rule" and self.field == "points":
             # A `$parameter` reads as its value: the old one in the version amended, the new in the amendment.
             before = made.base if isinstance(made, AmendedPolicy) and made.base is not None else made
-            return f"{rule}分值 {_points(before, self.clause, self.old)} → {_points(made, self.clause, self.new)}"
+            return rule + points_change(_points(before, self.clause, self.old), _points(made, self.clause, self.new))
         if self.kind == "rule":
             return f"{rule}{word}:{passages(self.old, self.new)}"
         if self.kind == "ruling":

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from evaluator.domain.numbers import plain
 from evaluator.domain.policy.load import CompiledPolicy, CompiledRule
-from evaluator.domain.policy.render import condition_text, field_name, rule_name, type_name
+from evaluator.domain.policy.render import condition_text, field_name, points_change, rule_name, type_name, value_change
 from evaluator.i18n import say
 
 
@@ -51,8 +51,7 @@ def policy_changes(old: CompiledPolicy, new: CompiledPolicy) -> list[Change]:
             if pa is None or pb is None or pa.value != pb.value:
                 title = (pb or pa).title   # staff read the parameter's name; the id is a key of the file
                 wording = (pa.text, pb.text) if pa is not None and pb is not None and pa.text != pb.text else None
-                changes.append(Change(cid, None, say("{t}:{a} → {b}", "parameter {n}: {a} → {b}", t=title, n=name, a=_v(pa), b=_v(pb)),
-                                      wording=wording))
+                changes.append(Change(cid, None, value_change(title, _v(pa), _v(pb), name), wording=wording))
         if a.text != b.text:
             changes.append(Change(cid, None, say("办法原文修改", "the method's wording changed")))
         rules_a = {r.id: r for r in old.rules_of(cid)}
@@ -68,7 +67,7 @@ def policy_changes(old: CompiledPolicy, new: CompiledPolicy) -> list[Change]:
                 # Compared as written: a rule that reads a changed $parameter is explained by
                 # the parameter's own change above, not reported again here.
                 if ra.rule.points != rb.rule.points:
-                    changes.append(Change(cid, rid, say("分值 {a} → {b}", "points {a} → {b}", a=plain(ra.rate), b=plain(rb.rate)), title))
+                    changes.append(Change(cid, rid, points_change(plain(ra.rate), plain(rb.rate)), title))
                 if ra.rule.when != rb.rule.when or ra.rule.joins != rb.rule.joins:
                     changes.append(Change(cid, rid, say("条件 {a} → {b}", "condition {a} → {b}", a=_cond(old, ra), b=_cond(new, rb)), title))
                 if ra.rule.per != rb.rule.per:

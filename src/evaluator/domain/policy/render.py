@@ -74,6 +74,17 @@ def _boolean(policy: "CompiledPolicy", value: bool) -> str:
     return written[0] if written else ("是" if value else "否")
 
 
+def value_change(title: str, old: str, new: str, name: str = "") -> str:
+    """`全年请假限额:15 天 → 10 天`: a parameter's value changing, named by its title (English: its id),
+    as an amendment states it (amend.Edit) and as two versions compare (compare.Change)."""
+    return say("{t}:{a} → {b}", "parameter {n}: {a} → {b}", t=title, n=name or title, a=old, b=new)
+
+
+def points_change(old: str, new: str) -> str:
+    """`分值 −0.5 → −1`: a rule's points changing (after the rule's name, rule_name)."""
+    return say("分值 {a} → {b}", "points {a} → {b}", a=old, b=new)
+
+
 def rule_name(title: str) -> str:
     """`规则“无故不参加学习”`: how a rule is named to staff (its title; its id is a key of the file)."""
     return say("规则“{t}”", "rule '{t}': ", t=title)
