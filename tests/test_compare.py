@@ -166,6 +166,16 @@ def test_the_same_year_from_a_workbook_and_from_yaml_compares_equal():
 
 # ---------------------------------------------------------------- the renderings
 
+def test_two_fact_sets_of_one_year_are_named_by_their_files_not_by_an_empty_year():
+    """Two fact sets of one year (a draft against the reviewed one): the heading once read “旧 年与 新 年”."""
+    result = compare(evaluate(*load_year(EXAMPLES / "small-2024.yaml")), evaluate(*load_year(NEW)))
+    console = Console(record=True, width=200, emoji=False, highlight=False)
+    comparereport.print_comparison(result, console)
+    text = console.export_text()
+    heading = f"2024 年(small-2024.yaml)与 2024 年({NEW.name})考核结果对比"
+    assert heading in text and heading in comparereport.render_html(result) and "旧 年" not in text
+
+
 def test_the_table_in_the_terminal(comparison, results):
     old, new = results
     console = Console(record=True, width=160, emoji=False, highlight=False)

@@ -135,6 +135,12 @@ def test_diff_cli_formats(tmp_path):
     data = json.loads((tmp_path / "diff.json").read_text(encoding="utf-8"))
     assert data["new"]["policy"] == "method-2025-draft" and data["old"]["policy"] == "method-2020"
     assert "http" not in (tmp_path / "diff.html").read_text(encoding="utf-8")
+    table = subprocess.run([sys.executable, "-m", "evaluator", "diff", str(EXAMPLES / "2024.yaml"),
+                            "--policy", str(POLICIES / "method-2025-draft.yaml"), "--output", str(tmp_path / "diff-table.json")],
+                           capture_output=True, text=True)
+    assert table.returncode == 0 and "4.3.4.8" in table.stdout   # the table on screen, the JSON in the file (it wrote nothing)
+    written = json.loads((tmp_path / "diff-table.json").read_text(encoding="utf-8"))
+    assert written["clauses"] == data["clauses"] and written["units"] == data["units"]
 
 
 def test_every_view_of_a_diff_shows_a_units_scores_and_a_clauses_points_in_the_same_words(policy):

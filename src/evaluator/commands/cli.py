@@ -239,7 +239,7 @@ def diff_command(facts: Path = FACTS,
                  against: Optional[Path] = typer.Option(None, "--against", help="The version to compare with (default: the one in force)."),
                  against_facts: Optional[Path] = typer.Option(None, "--against-facts", help="Compare with another fact set instead."),
                  format: DiffFormat = typer.Option(DiffFormat.table, "--format", "-f", help=formats.listed(formats.DIFF)),
-                 output: Optional[Path] = typer.Option(None, "--output", "-o")) -> None:
+                 output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the comparison here (atomically; JSON for --format table).")) -> None:
     """Score a year under two versions of the method: per unit and per clause, what moved and why."""
     from evaluator.domain.diff import diff
     from evaluator.domain.policy import load_policy
@@ -254,6 +254,8 @@ def diff_command(facts: Path = FACTS,
     result = diff(old, new)
     if format is DiffFormat.table:
         diffreport.print_diff(result, out)
+        if output:   # as run and compare do: the table on screen, the JSON in the file
+            _write_or_print(formats.DIFF["json"], result, output)
         return
     _write_or_print(formats.DIFF[format.value], result, output)
 
