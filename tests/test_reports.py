@@ -193,6 +193,15 @@ def test_xlsx_findings_sum_to_the_json_result_per_unit(workbook, result, sums, e
         assert annual.quantize(CENT) == cents(unit["annual_score"]), unit["unit"]
 
 
+def test_xlsx_names_the_unit_whose_fact_credited_another_by_its_name(workbook, result, ev):
+    header, rows = _sheet_rows(workbook["明细"])
+    via = header[-1]                       # the last column: the unit whose record it was (credited_via)
+    names = {u.id: u.name for u in ev.factset.units.values()}
+    credited = [f["credited_via"] for f in result["findings"] if "credited_via" in f]
+    assert credited, "the example credits a coordinator"
+    assert sorted(r[via] for r in rows if r[via]) == sorted(names[u] for u in credited)
+
+
 def test_xlsx_matrix_equals_the_json_findings(workbook, result, sums, ev):
     _, by_clause = sums
     ws = workbook["矩阵"]

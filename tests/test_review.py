@@ -87,6 +87,16 @@ def test_why_not_shows_an_award_withheld_by_r7_and_an_excluded_matter(example):
     assert "不在 4.3.1.3 加分之列" in text
 
 
+def test_why_not_names_a_unit_a_fact_names_by_the_rosters_name(example):
+    from evaluator.views.whynot import why_not
+    with language("zh"):  # the Chinese words (the module runs in English)
+        _, _, facts = why_not(example, "legal", "4.3.4.3")
+    said = [t for fo in facts for o in fo.outcomes for t in o.failures if "审查机构已填写" in t]
+    names, ids = {u.name for u in example.factset.units.values()}, set(example.factset.units)
+    shown = {t.split("审查机构已填写(")[1].split(")")[0] for t in said}
+    assert said and shown <= names and not shown & ids
+
+
 def test_why_not_says_when_there_is_no_fact(example):
     text = screen(print_why_not, example, "education", "4.3.2.5")
     assert "没有本条款考虑的事实(研修学习)" in text

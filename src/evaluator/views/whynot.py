@@ -94,7 +94,8 @@ def _not_met(ev: Evaluation, uid: str, entry: NotMet, near: set) -> RuleOutcome 
 
 
 def _failed_text(ev: Evaluation, fact_type: str, test: Test, actual: Any) -> str:
-    return failed_text(test, actual, fact_type, ev.policy)   # the words the site and check-policy use too
+    names = {u.id: u.name for u in ev.factset.units.values()}
+    return failed_text(test, actual, fact_type, ev.policy, names)   # the words the site and check-policy use too
 
 
 VERDICT = {"awarded": "[green]计分[/green]", "decided": "认定", "withheld": "[yellow]扣留[/yellow]",

@@ -10,7 +10,7 @@ the parameter it names, so a changed parameter changes every sentence.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping
 
 from evaluator.domain.conditions import NUMERIC_OPS, Condition, Test
 from evaluator.domain.numbers import plain
@@ -54,10 +54,14 @@ def field_name(policy: "CompiledPolicy", name: str) -> str:
     return policy.policy.labels.fields.get(name, name) if current() == "zh" else name
 
 
-def value_text(policy: "CompiledPolicy", fact_type: str, name: str, value: Any, unit: str = "") -> str:
-    """One value as people read it: an enum's label, 是/否 as the policy writes them, a number with its unit."""
+def value_text(policy: "CompiledPolicy", fact_type: str, name: str, value: Any, unit: str = "",
+               unit_names: Mapping[str, str] | None = None) -> str:
+    """One value as people read it: an enum's label, 是/否 as the policy writes them, a number with its
+    unit, a unit (审查机构, 协办机构) by its name in the roster when `unit_names` are given."""
     if isinstance(value, (tuple, list)):
-        return listing(value_text(policy, fact_type, name, v, unit) for v in value)
+        return listing(value_text(policy, fact_type, name, v, unit, unit_names) for v in value)
+    if unit_names and isinstance(value, str) and _is_unit_field(policy, fact_type, name):
+        return unit_names.get(value, value)
     if value is None:
         return say("(未填写)", "(not given)")
     if isinstance(value, bool):
@@ -65,6 +69,11 @@ def value_text(policy: "CompiledPolicy", fact_type: str, name: str, value: Any, 
     if isinstance(value, (Decimal, int, float)):
         return plain(Decimal(str(value))) + (f" {unit}" if unit else "")
     return str(policy.label(fact_type, name, value)) if current() == "zh" else str(value)
+
+
+def _is_unit_field(policy: "CompiledPolicy", fact_type: str, name: str) -> bool:
+    spec = policy.type_fields.get(fact_type, {}).get(name)
+    return spec is not None and (spec.kind == "unit" or spec.kind == "list" and spec.item == "unit")
 
 
 def _boolean(policy: "CompiledPolicy", value: bool) -> str:
@@ -121,15 +130,18 @@ def condition_text(condition: Condition, fact_type: str, policy: "CompiledPolicy
     return _words(AND).join(parts)
 
 
-def failed_text(test: Test, actual: Any, fact_type: str, policy: "CompiledPolicy") -> str:
-    """A test that failed, with the actual value: 人数为 M 人,不满足“人数 N 人以上”(以上含本数)."""
+def failed_text(test: Test, actual: Any, fact_type: str, policy: "CompiledPolicy",
+                unit_names: Mapping[str, str] | None = None) -> str:
+    """A test that failed, with the actual value: 人数为 M 人,不满足“人数 N 人以上”(以上含本数).
+    A unit the fact names (审查机构) reads by its name when the year's `unit_names` are given."""
     field = field_name(policy, test.field)
+    actual_text = value_text(policy, fact_type, test.field, actual, test.unit, unit_names)
     if actual is None:
         shown = _words(PRESENT_WORDS[False]).format(field=field)
     elif test.op == "present":
-        shown = say("{f}已填写({v})", "{f} is given ({v})", f=field, v=value_text(policy, fact_type, test.field, actual, test.unit))
+        shown = say("{f}已填写({v})", "{f} is given ({v})", f=field, v=actual_text)
     else:
-        shown = say("{f}为 {v}", "{f} is {v}", f=field, v=value_text(policy, fact_type, test.field, actual, test.unit))
+        shown = say("{f}为 {v}", "{f} is {v}", f=field, v=actual_text)
     text = say("{s},不满足“{t}”", "{s}, not {t}", s=shown, t=test_text(test, fact_type, policy))
     if test.op in NUMERIC_OPS:
         text += say("({r})", " ({r})", r=_words(R1_READING[test.op]))

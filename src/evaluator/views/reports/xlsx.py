@@ -160,7 +160,7 @@ def _findings(ws: Worksheet, ev: Evaluation, t: dict[str, str], lang: str) -> No
         ws.append([f.unit, names.get(f.unit, f.unit), f.clause, clause.title, section_titles[f.section], f.rule,
                    titles.get((f.clause, f.rule), ""), f.points, f.rate, f.quantity, " ".join(f.evidence),
                    " ".join(str(lines[e]) for e in f.evidence if e in lines), f.explanation,
-                   f.source_unit or ""])
+                   names.get(f.source_unit, f.source_unit) if f.source_unit else ""])   # a unit by its name, as in every view
         _numbers(ws, row, [keys.index("points") + 1, keys.index("rate") + 1])
         quantity = ws.cell(row=row, column=keys.index("quantity") + 1)
         quantity.number_format = "General"
