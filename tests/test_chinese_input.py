@@ -102,6 +102,43 @@ def test_an_unknown_label_lists_the_labels_in_chinese(tmp_path):
     assert "字段“类别”" in text and "personal" not in text
 
 
+def test_a_value_close_to_a_code_is_suggested_as_its_label(tmp_path):
+    """`sik` is close to the code `sick`: the suggestion is the label the office writes (病假), never the code."""
+    path = write(tmp_path, CODED.replace("kind: sick", "kind: sik"))
+    with pytest.raises(FactSetError) as caught:
+        load_factset(path)
+    [p] = caught.value.problems
+    assert "您是不是要写“病假”" in str(p) and "“sick”" not in str(p)
+
+
+def test_a_units_missing_field_is_named_by_its_label(tmp_path):
+    path = write(tmp_path, CHINESE.replace(", 实际工作人员人数: 6}", "}"))
+    with pytest.raises(FactSetError) as caught:
+        load_factset(path)
+    [p] = caught.value.problems
+    assert "缺少“实际工作人员人数”" in str(p) and "staff" not in str(p)
+    path = write(tmp_path, CHINESE.replace("实际工作人员人数: 6}", "实际工作人员人数: 6, 电话: 1}"))
+    with pytest.raises(FactSetError) as caught:
+        load_factset(path)
+    [p] = caught.value.problems
+    assert "(可用:机构编号、机构名称、实际工作人员人数)" in str(p) and "staff" not in str(p)
+
+
+@pytest.mark.parametrize("text, said", [
+    ("a:\n  - 1\n b: 2\n", "缩进不对"),
+    ("- a\nb: 1\n", "应以“-”开始新的一项"),
+    ("a: *x\n", "找不到对应的锚点"),
+    ("a: b: c\n", "此处不能出现“键: 值”"),
+    ("a: [1, 2\n", "方括号“[”没有闭合"),
+    ("a: \"\\q\"\n", "反斜杠"),
+])
+def test_the_c_parsers_complaints_are_said_in_chinese(tmp_path, text, said):
+    with pytest.raises(FactSetError) as caught:
+        load_factset(write(tmp_path, text))
+    [p] = caught.value.problems
+    assert said in p.message and not any(c.isascii() and c.isalpha() for c in p.message.replace("YAML", "")), p.message
+
+
 def test_a_unit_name_not_on_the_roster_is_named(tmp_path):
     path = write(tmp_path, CHINESE.replace("机构: 办公厅, 类别: 来访", "机构: 办公室, 类别: 来访"))
     with pytest.raises(FactSetError) as caught:

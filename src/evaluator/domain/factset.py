@@ -317,7 +317,7 @@ def _check_units(raw: Any, name: str, locate: _Locator, problems: list[Problem],
             item = raw[index] if index is not None else None
             uid = _label(item.get("id")) if isinstance(item, dict) and "id" in item else None
             line = locate.item("units", index, fld) if index is not None else locate.key("units")
-            problems.append(Problem(name, line, _message(err, ("id", "name", "staff"), "unit"),
+            problems.append(Problem(name, line, _message(err, ("id", "name", "staff"), "unit", vocabulary=words.vocabulary),
                                     _code(err), uid, fld, subject="unit",
                                     field_label=words.vocabulary.unit_fields.get(fld) if words.vocabulary and fld else None))
         units = [Unit.model_construct(**{k: v for k, v in u.items() if isinstance(k, str)})
@@ -394,7 +394,9 @@ def _message(err: dict, known: Iterable[str], fact_type: str | None, words=None,
     else:
         what_zh = f"“{vocabulary.type_label(fact_type)}”记录" if vocabulary else f"{fact_type} 记录"
         what_en = f"{fact_type} fact"
-    field_names = [vocabulary.field_label(fact_type, k) for k in known] if zh and vocabulary and fact_type in FACT_TYPES else known
+    field_names = ([vocabulary.field_label(fact_type, k) for k in known] if fact_type in FACT_TYPES
+                   else [vocabulary.unit_fields.get(k, k) for k in known] if fact_type == "unit" else known) \
+        if zh and vocabulary else known
     if kind == "union_tag_invalid":
         tag = ctx.get("tag")
         if zh and vocabulary:
@@ -414,15 +416,19 @@ def _message(err: dict, known: Iterable[str], fact_type: str | None, words=None,
                    hint=did_you_mean(fld, field_names), allowed=allowed(field_names, sort=not zh))
     if kind == "missing":
         fld = err["loc"][-1]
-        label = vocabulary.field_label(fact_type, fld) if vocabulary and fact_type in FACT_TYPES else fld
+        label = (vocabulary.field_label(fact_type, fld) if fact_type in FACT_TYPES
+                 else vocabulary.unit_fields.get(fld, fld) if fact_type == "unit" else fld) if vocabulary else fld
         return say("缺少“{label}”({what}必填)", "missing field '{fld}' (required for a {what_en})",
                    label=label, fld=fld, what=what_zh, what_en=what_en)
     if kind == "literal_error":
         options = [o.strip(" '") for o in str(ctx.get("expected", "")).replace(" or ", ",").split(",") if o.strip()]
         if zh and words is not None and words.value_labels:
             choices = [words.label_of(o) for o in options]
+            close = did_you_mean(got, choices + options)
+            for code in options:  # a suggested code is shown as the label the office writes
+                close = close.replace(f"“{code}”", f"“{words.label_of(code)}”")
             return say("“{got}”不是可选值{hint}(可选:{allowed})", "", got=_text(got),
-                       hint=did_you_mean(got, choices + options), allowed=allowed(choices, sort=False))
+                       hint=close, allowed=allowed(choices, sort=False))
         return say("“{got}”不是可选值{hint}(可选:{allowed})", "'{got}' is not allowed{hint} (allowed: {allowed})",
                    got=_text(got), hint=did_you_mean(got, options), allowed=allowed(options))
     if kind in ("model_type", "model_attributes_type", "dict_type"):

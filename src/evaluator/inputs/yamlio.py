@@ -232,6 +232,17 @@ _YAML_WORDS = {
     "expected <block end>, but found '<block sequence start>'": "列表的缩进不对",
     "expected <block end>, but found '<block mapping start>'": "缩进不对",
     "found a tab character that violates indentation": "用了制表符缩进;请改用空格",
+    # the same complaints as the C parser (libyaml, which reads the files) words them
+    "mapping values are not allowed in this context": "此处不能出现“键: 值”(可能是缩进不对,或值中含有未加引号的冒号)",
+    "did not find expected key": "缩进不对:这一行既不是上一项的键,也不是新的一项",
+    "did not find expected '-' indicator": "列表中应以“-”开始新的一项(可能是缩进不对)",
+    "did not find expected ',' or ']'": "方括号“[”没有闭合,或列表项之间缺少逗号",
+    "did not find expected ',' or '}'": "花括号“{”没有闭合,或键值之间缺少逗号",
+    "did not find expected node content": "这里缺少值",
+    "found undefined alias": "引用(*名称)找不到对应的锚点(&名称)",
+    "found unknown escape character": "引号内的反斜杠“\\”后面是无效字符(要写反斜杠本身请写“\\\\”,或改用单引号)",
+    "found a tab character where an indentation space is expected": "用了制表符缩进;请改用空格",
+    "block sequence entries are not allowed in this context": "此处不能开始列表项“-”(可能是缩进不对)",
 }
 
 
