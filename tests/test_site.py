@@ -193,6 +193,20 @@ def test_scenarios_show_their_steps_tables_and_tags(site, policy):
     assert "背景" in block and "办公厅" in block
 
 
+def test_a_scenarios_tags_read_in_the_methods_words_with_the_tag_as_written_beside(site, policy):
+    """A chip says 条款 4.1.2, 裁定 R3, the section's title or the check's Chinese name; the tag as the
+    feature file writes it is the chip's tooltip, for finding it in the file."""
+    import re
+    from evaluator.domain.completeness import CHECKS
+    html = page(site, "common.html") + page(site, "daily.html")
+    chips = dict((tag, word) for tag, word in re.findall(r'class="tag[^"]*"[^>]* title="(@[^"]+?)(?::[^"]*)?">([^<]*)<', html))
+    assert chips["@clause-4.1.2"] == "条款 4.1.2" and chips["@ruling-R3"] == "裁定 R3"
+    assert chips["@section-daily"] == policy.policy.sections["daily"].title and chips["@boundary"] == "边界情形"
+    assert chips["@warning-duplicate-event"] == "提示:同一事项重复录入"
+    assert not [w for w in chips.values() if w.startswith("@")], "every tag the features use has its words"
+    assert all(module.TITLE and not module.TITLE.isascii() for module in CHECKS)
+
+
 def test_every_outline_row_is_shown_with_its_outcome(site, bare_site):
     features = read_features(FEATURES)
     outlines = [(f, s) for f in features for s in f.scenarios if s.examples]

@@ -1,7 +1,7 @@
 """Completeness warnings: what is valid but probably a mistake (spec/facts.md, `warnings`).
 
 Modelled on yamllint's rules: one small module per check, each with a `CODE` (kebab-case,
-the `code` of its `Notice`) and `check(factset, policy, as_of=None) -> list[Notice]`. A check
+the `code` of its `Notice`), a `TITLE` (its name in Chinese) and `check(factset, policy, as_of=None) -> list[Notice]`. A check
 never refuses a fact set and never changes a score; it says what an office clerk should look
 at, in the clerk's words (the unit's Chinese name, the policy's labels), and where.
 
@@ -21,6 +21,7 @@ from evaluator.errors import Notice
 CHECKS = (no_annual_targets, unheld_annual_duty, unit_without_records, name_variants, future_date,
           duplicate_event, undated_as_of)
 CODES = tuple(module.CODE for module in CHECKS)
+TITLES = {module.CODE: module.TITLE for module in CHECKS}
 
 
 def run_checks(factset: FactSet, policy: CompiledPolicy, as_of: dt.date | None = None) -> list[Notice]:

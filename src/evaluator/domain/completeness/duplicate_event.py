@@ -23,6 +23,7 @@ from evaluator.errors import Notice
 from evaluator.i18n import listing, say
 
 CODE = "duplicate-event"
+TITLE = "同一事项重复录入"   # the check as office staff name it (the documentation site)
 TITLE_FIELDS = ("title", "session", "regulation", "activity", "issue", "group")
 # One unit's own part of something shared: its person-times at a congress session, its seat
 # on a leading group, its own annual target (two units may well share a target's wording).

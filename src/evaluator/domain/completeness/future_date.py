@@ -13,6 +13,7 @@ from evaluator.errors import Notice
 from evaluator.i18n import say
 
 CODE = "future-date"
+TITLE = "日期尚未到来"   # the check as office staff name it (the documentation site)
 
 
 def check(factset: FactSet, policy: CompiledPolicy, as_of: dt.date | None = None) -> list[Notice]:

@@ -17,6 +17,7 @@ from evaluator.errors import Notice
 from evaluator.i18n import current, say
 
 CODE = "name-variants"
+TITLE = "同一人名写法不一"   # the check as office staff name it (the documentation site)
 
 
 def check(factset: FactSet, policy: CompiledPolicy, as_of: dt.date | None = None) -> list[Notice]:

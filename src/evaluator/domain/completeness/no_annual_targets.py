@@ -15,6 +15,7 @@ from evaluator.errors import Notice
 from evaluator.i18n import listing, say
 
 CODE = "no-annual-targets"
+TITLE = "没有年度工作目标"   # the check as office staff name it (the documentation site)
 
 
 def target_sections(policy: CompiledPolicy) -> list[str]:

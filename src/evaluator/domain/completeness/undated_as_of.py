@@ -13,6 +13,7 @@ from evaluator.errors import Notice
 from evaluator.i18n import say
 
 CODE = "undated-as-of"
+TITLE = "中期评估中没有日期的记录"   # the check as office staff name it (the documentation site)
 
 
 def check(factset: FactSet, policy: CompiledPolicy, as_of: dt.date | None = None) -> list[Notice]:

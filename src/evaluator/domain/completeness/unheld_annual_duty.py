@@ -14,6 +14,7 @@ from evaluator.errors import Notice
 from evaluator.i18n import say
 
 CODE = "unheld-annual-duty"
+TITLE = "全年职责无人承担"   # the check as office staff name it (the documentation site)
 TYPE, FIELD = "annual_duty", "duty"   # facts.md: `annual_duty` with `duty` (4.3.4.5–4.3.4.7)
 
 

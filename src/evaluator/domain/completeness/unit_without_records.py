@@ -13,6 +13,7 @@ from evaluator.errors import Notice
 from evaluator.i18n import say
 
 CODE = "unit-without-records"
+TITLE = "机构没有任何记录"   # the check as office staff name it (the documentation site)
 
 
 def _unit_fields(fact_type: str) -> tuple[tuple[str, bool], ...]:

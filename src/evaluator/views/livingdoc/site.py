@@ -330,6 +330,7 @@ def build_site(policy: CompiledPolicy, features: Path, results: Path | None, out
         "pages": pages, "results": outcome, "total": total, "ruling_text": ruling_text,
         "features_count": len(docs), "status_labels": STATUS_LABELS,
         "clause_pages": {cid: cv.page for cid, cv in clause_views.items()},
+        "tag_word": lambda tag: tag_word(p, tag),
     }
     env = _environment()
     out = Path(out)
@@ -349,3 +350,25 @@ def build_site(policy: CompiledPolicy, features: Path, results: Path | None, out
     if other_page:
         write(OTHER_PAGE, "section.html.j2", section=None, loose=loose, unknown=dict(unknown))
     return written
+
+
+def tag_word(policy, tag: str) -> str:
+    """A scenario's tag as a chip reads it: `@clause-4.1.2` → 条款 4.1.2, `@ruling-R1` → 裁定 R1,
+    `@section-daily` → the section's title; any other tag as written in the feature file."""
+    family, _, rest = tag.lstrip("@").partition("-")
+    if family == "clause" and rest:
+        return f"条款 {rest}"
+    if family == "ruling" and rest:
+        return f"裁定 {rest}"
+    if family == "section" and rest in policy.sections:
+        return policy.sections[rest].title
+    if family == "warning":
+        from evaluator.domain.completeness import TITLES
+        if rest in TITLES:
+            return f"提示:{TITLES[rest]}"
+    return _TAG_WORDS.get(tag, tag)
+
+
+# The features' other tags, as the site's chips read them.
+_TAG_WORDS = {"@boundary": "边界情形", "@completeness": "完整性提示", "@scorecard": "总分与名次",
+              "@policy-revision": "办法修订", "@policy-change": "办法变化"}
