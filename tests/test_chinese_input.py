@@ -102,26 +102,18 @@ def test_an_unknown_label_lists_the_labels_in_chinese(tmp_path):
     assert "字段“类别”" in text and "personal" not in text
 
 
-def test_a_value_close_to_a_code_is_suggested_as_its_label(tmp_path):
-    """`sik` is close to the code `sick`: the suggestion is the label the office writes (病假), never the code."""
-    path = write(tmp_path, CODED.replace("kind: sick", "kind: sik"))
+@pytest.mark.parametrize("year, said, unsaid", [
+    # `sik` is close to the code `sick`: the suggestion is the label the office writes, never the code
+    (CODED.replace("kind: sick", "kind: sik"), "您是不是要写“病假”", "“sick”"),
+    # a unit's fields by the roster's column names
+    (CHINESE.replace(", 实际工作人员人数: 6}", "}"), "缺少“实际工作人员人数”", "staff"),
+    (CHINESE.replace("实际工作人员人数: 6}", "实际工作人员人数: 6, 电话: 1}"), "(可用:机构编号、机构名称、实际工作人员人数)", "staff"),
+])
+def test_a_mistake_is_said_in_the_offices_words_not_the_codes(tmp_path, year, said, unsaid):
     with pytest.raises(FactSetError) as caught:
-        load_factset(path)
+        load_factset(write(tmp_path, year))
     [p] = caught.value.problems
-    assert "您是不是要写“病假”" in str(p) and "“sick”" not in str(p)
-
-
-def test_a_units_missing_field_is_named_by_its_label(tmp_path):
-    path = write(tmp_path, CHINESE.replace(", 实际工作人员人数: 6}", "}"))
-    with pytest.raises(FactSetError) as caught:
-        load_factset(path)
-    [p] = caught.value.problems
-    assert "缺少“实际工作人员人数”" in str(p) and "staff" not in str(p)
-    path = write(tmp_path, CHINESE.replace("实际工作人员人数: 6}", "实际工作人员人数: 6, 电话: 1}"))
-    with pytest.raises(FactSetError) as caught:
-        load_factset(path)
-    [p] = caught.value.problems
-    assert "(可用:机构编号、机构名称、实际工作人员人数)" in str(p) and "staff" not in str(p)
+    assert said in str(p) and unsaid not in str(p), str(p)
 
 
 @pytest.mark.parametrize("text, said", [
