@@ -33,6 +33,7 @@ def test_the_year_its_template_and_a_units_provisional_score(app):
     assert create_year(admin, token).headers["location"] == "/years/2024"
     year = admin.get("/years/2024").text
     assert "已创建 2024 年度(method-2020,3 个机构)" in year and "已提交 0 / 3" in year
+    assert "<td>办公厅(office)</td>" in admin.get("/users").text   # an account's unit by its roster name, with the id it was made with
     template = load_workbook(io.BytesIO(admin.get("/years/2024/template").content))
     assert [r[1] for r in template["机构"].iter_rows(min_row=2, values_only=True) if r[0]] == ["办公厅", "法制工作委员会", "研究室"]
 

@@ -63,7 +63,7 @@ def page(request: Request, template: str, status: int = 200, **context) -> HTMLR
     user = getattr(request.state, "user", None)
     unit_name = _unit_name(request, user["unit"]) if user is not None and user["unit"] else ""
     html = _env.get_template(template).render(request=request, user=user, user_unit=unit_name, csrf=csrf_token(request),
-                                              **context)
+                                              unit_name_of=lambda unit_id: _unit_name(request, unit_id), **context)
     return HTMLResponse(html, status_code=status)
 
 
