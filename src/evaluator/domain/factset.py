@@ -381,6 +381,13 @@ def _code(err: dict) -> str:
             "literal_error": "unknown-value"}.get(err["type"], "invalid-value")
 
 
+def _field_word(vocabulary: Vocabulary, fact_type: str | None, name: str) -> str:
+    """A field as the office's files head it: a fact type's field label, or the roster's column name."""
+    if fact_type in FACT_TYPES:
+        return vocabulary.field_label(fact_type, name)
+    return vocabulary.unit_fields.get(name, name) if fact_type == "unit" else name
+
+
 def _message(err: dict, known: Iterable[str], fact_type: str | None, words=None,
              vocabulary: Vocabulary | None = None) -> str:
     """One validation error in words for office staff (no pydantic wording, no Decimal('6.3'))."""
@@ -394,9 +401,7 @@ def _message(err: dict, known: Iterable[str], fact_type: str | None, words=None,
     else:
         what_zh = f"“{vocabulary.type_label(fact_type)}”记录" if vocabulary else f"{fact_type} 记录"
         what_en = f"{fact_type} fact"
-    field_names = ([vocabulary.field_label(fact_type, k) for k in known] if fact_type in FACT_TYPES
-                   else [vocabulary.unit_fields.get(k, k) for k in known] if fact_type == "unit" else known) \
-        if zh and vocabulary else known
+    field_names = [_field_word(vocabulary, fact_type, k) for k in known] if zh and vocabulary else known
     if kind == "union_tag_invalid":
         tag = ctx.get("tag")
         if zh and vocabulary:
@@ -416,8 +421,7 @@ def _message(err: dict, known: Iterable[str], fact_type: str | None, words=None,
                    hint=did_you_mean(fld, field_names), allowed=allowed(field_names, sort=not zh))
     if kind == "missing":
         fld = err["loc"][-1]
-        label = (vocabulary.field_label(fact_type, fld) if fact_type in FACT_TYPES
-                 else vocabulary.unit_fields.get(fld, fld) if fact_type == "unit" else fld) if vocabulary else fld
+        label = _field_word(vocabulary, fact_type, fld) if vocabulary else fld
         return say("缺少“{label}”({what}必填)", "missing field '{fld}' (required for a {what_en})",
                    label=label, fld=fld, what=what_zh, what_en=what_en)
     if kind == "literal_error":

@@ -16,7 +16,7 @@ from typing import Any, Iterable, Mapping
 from evaluator.domain.conditions import Test
 from evaluator.domain.derive import DerivedFact, field_values
 from evaluator.domain.numbers import ZERO, decimal, plain, signed
-from evaluator.domain.policy.load import CompiledPolicy, CompiledRule, template_names
+from evaluator.domain.policy.load import CompiledPolicy, CompiledRule, labelled, template_names
 
 
 class RenderContext:
@@ -194,15 +194,13 @@ def _shown(policy: CompiledPolicy, fact_type: str, name: str, value: Any) -> Any
 
 
 def _shown_with(labels: Mapping[str, str], value: Any) -> Any:
-    """The same, with the field's labels at hand (CompiledPolicy.label's reading of them)."""
+    """The same, with the field's labels at hand."""
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, Decimal):
         return plain(value)
-    if isinstance(value, str):
-        return labels.get(value, value)
-    if isinstance(value, (list, tuple)):
-        return "、".join(labels.get(v, str(v)) for v in value)
+    if isinstance(value, (str, list, tuple)):
+        return labelled(labels, value)
     return value
 
 

@@ -88,14 +88,10 @@ def _not_met(ev: Evaluation, uid: str, entry: NotMet, near: set) -> RuleOutcome 
             + f",且{'、'.join(field_name(ev.policy, f) for f in j.same)}相同" for j in rule.joins)
         return RuleOutcome(rule, "not-joined", f"本机构没有{wanted}的记录,本规则不适用")
     values = field_values(fact)
-    texts = [_failed_text(ev, fact.type, t, values.get(t.field)) for t in failed]
+    names = {u.id: u.name for u in ev.factset.units.values()}
+    texts = [failed_text(t, values.get(t.field), fact.type, ev.policy, names) for t in failed]   # the site's and check-policy's words
     missed = (uid, fact.id, rule.id) in near
     return RuleOutcome(rule, "failed", "条件未满足", failures=texts, near_misses=texts if missed else [])
-
-
-def _failed_text(ev: Evaluation, fact_type: str, test: Test, actual: Any) -> str:
-    names = {u.id: u.name for u in ev.factset.units.values()}
-    return failed_text(test, actual, fact_type, ev.policy, names)   # the words the site and check-policy use too
 
 
 VERDICT = {"awarded": "[green]计分[/green]", "decided": "认定", "withheld": "[yellow]扣留[/yellow]",

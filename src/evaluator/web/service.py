@@ -19,6 +19,7 @@ from evaluator.domain.policy.registry import choose_policy, versions
 from evaluator.errors import Cell, FactSetError, Problem, column_letter
 from evaluator.i18n import language
 from evaluator.inputs.ledger.merge import merge_submissions
+from evaluator.views.reports.labels import rule_titles
 from evaluator.web.store import Store
 
 
@@ -124,7 +125,7 @@ def score_row(s) -> dict:
 def _unit_result(merged, ev, unit: str) -> dict:
     policy = ev.policy
     names = {u.id: u.name for u in ev.factset.units.values()}
-    titles = {(r.clause.id, r.id): r.rule.title for r in policy.rules}   # staff read a rule's title; its id is a key of the file
+    titles = rule_titles(ev)   # staff read a rule's title; its id is a key of the file
     findings = []
     for f in ev.findings:
         if f.unit != unit:

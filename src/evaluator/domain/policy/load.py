@@ -121,10 +121,14 @@ class CompiledPolicy:
         return Vocabulary(self.policy.labels)
 
     def label(self, fact_type: str, name: str, value: Any) -> str:
-        labels = self.policy.labels.values.get(f"{fact_type}.{name}", {})
-        if isinstance(value, (list, tuple)):
-            return "、".join(labels.get(v, str(v)) for v in value)
-        return labels.get(value, str(value)) if isinstance(value, str) else value
+        return labelled(self.policy.labels.values.get(f"{fact_type}.{name}", {}), value)
+
+
+def labelled(labels: Mapping[str, str], value: Any) -> Any:
+    """A value in the office's words, given its field's labels: a code's label, a list's labels joined with 、."""
+    if isinstance(value, (list, tuple)):
+        return "、".join(labels.get(v, str(v)) for v in value)
+    return labels.get(value, str(value)) if isinstance(value, str) else value
 
 
 def load_policy(path: str | Path) -> CompiledPolicy:
