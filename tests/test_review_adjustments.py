@@ -107,6 +107,60 @@ def test_every_bad_adjustment_is_named_with_its_line(tmp_path, policy):
     assert any("L-999" in p.message and "L-0" in p.message for p in caught.value.problems)  # did you mean
 
 
+def test_a_review_in_the_offices_keys_is_the_same_review(tmp_path, policy):
+    english = reviewed(tmp_path, policy, """\
+        adjustments:
+          - {id: A-1, fact: L-015, set: {kind: special}, reason: 特殊情况, decision: 纪要3号}
+          - {id: A-2, fact: AB-002, strike: true, reason: 考勤机故障, decision: 纪要3号}
+        appeals:
+          - {id: S-1, unit: legal, text: 申诉, answer: upheld, reason: 理由, decision: 纪要3号, adjustment: A-1}
+    """)
+    chinese = reviewed(tmp_path, policy, """\
+        审查调整:
+          - {编号: A-1, 事实编号: L-015, 修改: {类别: 特殊情况}, 原因: 特殊情况, 决定文号: 纪要3号}
+          - {编号: A-2, 事实编号: AB-002, 删除: 是, 原因: 考勤机故障, 决定文号: 纪要3号}
+        申诉:
+          - {编号: S-1, 机构: 法制工作委员会, 申诉内容: 申诉, 答复: 支持, 原因: 理由, 决定文号: 纪要3号, 调整编号: A-1}
+    """)
+    assert chinese.review.review.adjustments == english.review.review.adjustments
+    assert chinese.review.review.appeals == english.review.review.appeals
+    assert result(chinese) == result(english)
+
+
+def test_a_bad_review_is_told_in_the_offices_words_only(tmp_path, policy):
+    """No pydantic English, no English key, and each problem says whether an adjustment or an appeal."""
+    factset = load_factset(YEAR)
+    path = review_file(tmp_path, """\
+        adjustments:
+          - {id: A-1, fact: L-014, set: {天数: abc}, reason: r, decision: d}
+          - {id: A-2, fact: L-014, set: {days: -3}, reason: r, decision: d}
+          - {id: A-3, add: {type: 请假, unit: office}, reason: r, decision: d}
+          - {id: A-4, fact: L-013, 理由: x}
+          - {id: A-5, fact: L-013, set: x, reason: r, decision: d}
+        appeals:
+          - {id: S-1, unit: office, text: t, answer: 好, reason: r, decision: d}
+          - {id: S-2, unit: office, text: t, answer: upheld, reason: r, decision: d}
+    """)
+    with pytest.raises(ReviewError) as caught:
+        load_review(path, factset, policy.vocabulary)
+    shown = [str(p) for p in caught.value.problems]
+    text = "\n".join(shown)
+    for english in ("Input should", "greater than", "Field required", "reason", "decision", "adjustment", "upheld",
+                    " set ", "strike", "事实 A-", "事实 S-"):
+        assert english not in text, (english, text)
+    expected = ["review.yaml:2: 调整 A-1,字段“天数”:修改后的记录不成立:应是数字,实际为 “abc”(invalid-value)",
+                "review.yaml:3: 调整 A-2,字段“天数”:修改后的记录不成立:应大于 0,实际为 -3(invalid-value)",
+                "review.yaml:4: 调整 A-3,字段“人员”:新增的记录不成立:缺少“人员”(“请假”记录必填)(invalid-value)",
+                "review.yaml:5: 调整 A-4,字段“原因”:缺少“原因”:每项调整都须写明原因和作出决定的文件(决定文号)(missing-field)",
+                "review.yaml:5: 调整 A-4:每项调整只能是修改、删除、新增中的一种(action)",
+                "review.yaml:5: 调整 A-4,字段“理由”:未知的字段“理由”(可用:编号、事实编号、修改、删除、新增、原因、决定文号、日期、备注)(unknown-field)",
+                "review.yaml:6: 调整 A-5,字段“修改”:“修改”应写成 {字段: 新值},如 {类别: 特殊情况}(structure)",
+                "review.yaml:8: 申诉 S-1,字段“答复”:答复“好”不是可选值(可选:支持、驳回、待定)(unknown-value)",
+                "review.yaml:9: 申诉 S-2,字段“调整编号”:支持的申诉须写明据以作出的调整(调整编号)(missing-field)"]
+    for line in expected:
+        assert any(s.endswith(line) for s in shown), (line, text)
+
+
 def test_the_cli_prints_the_review_and_refuses_a_bad_one_writing_nothing(tmp_path):
     good = review_file(tmp_path, (EXAMPLES / "review-2024.yaml").read_text(encoding="utf-8"))
     done = subprocess.run([sys.executable, "-m", "evaluator", "run", str(YEAR), "--review", str(good)],

@@ -52,7 +52,7 @@ class Problem:
     code: str = "invalid"  # a short name of the check, like yamllint's rule ids
     fact_id: str | None = None
     field: str | None = None
-    subject: str = "fact"  # what fact_id names: a fact, or a unit
+    subject: str = "fact"  # what fact_id names: a fact, a unit, or a review's adjustment or appeal
     field_label: str | None = dataclass_field(default=None, compare=False)  # the field's Chinese name
 
     def __str__(self) -> str:
@@ -61,7 +61,7 @@ class Problem:
         zh = current() == "zh"
         subject = []
         if self.fact_id is not None:
-            kind = ("机构" if self.subject == "unit" else "事实") if zh else self.subject
+            kind = _SUBJECT_ZH.get(self.subject, "事实") if zh else self.subject
             subject.append(f"{kind} {self.fact_id}")
         if self.field and not in_cell:
             subject.append(say("字段“{f}”", "field '{f}'", f=self.field_label or self.field if zh else self.field))
@@ -130,6 +130,7 @@ class UsageError(EvaluatorError):
     """A command was asked for something that does not exist (a unit, a clause)."""
 
 
+_SUBJECT_ZH = {"fact": "事实", "unit": "机构", "adjustment": "调整", "appeal": "申诉"}
 _WHAT_ZH = {"the fact set": "事实集", "the policy": "考核办法文件", "input": "输入", "the review": "审查调整"}
 
 

@@ -317,7 +317,7 @@ def _check_units(raw: Any, name: str, locate: _Locator, problems: list[Problem],
             item = raw[index] if index is not None else None
             uid = _label(item.get("id")) if isinstance(item, dict) and "id" in item else None
             line = locate.item("units", index, fld) if index is not None else locate.key("units")
-            problems.append(Problem(name, line, _message(err, ("id", "name", "staff"), "unit", vocabulary=words.vocabulary),
+            problems.append(Problem(name, line, error_message(err, ("id", "name", "staff"), "unit", vocabulary=words.vocabulary),
                                     _code(err), uid, fld, subject="unit",
                                     field_label=words.vocabulary.unit_fields.get(fld) if words.vocabulary and fld else None))
         units = [Unit.model_construct(**{k: v for k, v in u.items() if isinstance(k, str)})
@@ -357,7 +357,7 @@ def _report_facts(errors: list[dict], raw: list, offset: int, name: str, locate:
         line = locate.fact_line(offset + index, fld) if index is not None else locate.key("facts")
         words = vocabulary.types.get(fact_type) if vocabulary and fact_type in FACT_TYPES else None
         label = words.fields[fld].label if words and fld in words.fields else None
-        problems.append(Problem(name, line, _message(err, known, fact_type if fact_type in FACT_TYPES else None,
+        problems.append(Problem(name, line, error_message(err, known, fact_type if fact_type in FACT_TYPES else None,
                                                      words.fields.get(fld) if words and fld else None, vocabulary),
                                 _code(err), fact_id, fld, field_label=label))
 
@@ -388,9 +388,10 @@ def _field_word(vocabulary: Vocabulary, fact_type: str | None, name: str) -> str
     return vocabulary.unit_fields.get(name, name) if fact_type == "unit" else name
 
 
-def _message(err: dict, known: Iterable[str], fact_type: str | None, words=None,
+def error_message(err: dict, known: Iterable[str], fact_type: str | None, words=None,
              vocabulary: Vocabulary | None = None) -> str:
-    """One validation error in words for office staff (no pydantic wording, no Decimal('6.3'))."""
+    """One validation error in words for office staff (no pydantic wording, no Decimal('6.3')): the one
+    rendering of pydantic's errors, for the facts, the roster and a review's adjusted records."""
     kind, ctx, got = err["type"], err.get("ctx") or {}, err.get("input")
     known = [k for k in known if k != "type"]
     zh = current() == "zh"

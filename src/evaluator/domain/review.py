@@ -15,8 +15,9 @@ appeals:
 
 Every adjustment is checked as facts are (an unknown fact, field or value is an error with its
 line); the year is then scored twice, as submitted and as reviewed, and each changed finding
-carries its before and after and the adjustments that changed it. Words may be the office's
-(`set: {类别: 特殊情况}`), read with the year's vocabulary.
+carries its before and after and the adjustments that changed it. Words may be the office's,
+keys and values alike (`{编号: A-1, 事实编号: LV-12, 修改: {类别: 特殊情况}, 原因: …, 决定文号: …}`): the keys
+are the 审查调整 sheet's headers (`vocabulary.REVIEW_KEYS`), the fields and values the year's vocabulary.
 """
 from __future__ import annotations
 
@@ -30,17 +31,20 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from evaluator.domain.facts import AnyFact, as_records, fields_of
-from evaluator.domain.factset import FactSet
-from evaluator.domain.vocabulary import UnitNames, Vocabulary
+from evaluator.domain.factset import FactSet, error_message
+from evaluator.domain.vocabulary import REVIEW_KEYS, UnitNames, Vocabulary, in_review_keys
 from evaluator.errors import InputError, Problem, did_you_mean
-from evaluator.i18n import say
+from evaluator.i18n import current, say
 from evaluator.inputs.yamlio import load_document
 
 _FACT = TypeAdapter(AnyFact)
 ACTIONS = ("set", "strike", "add")
 ANSWERS = ("upheld", "rejected", "pending")
+ANSWER_WORDS = {"upheld": "支持", "rejected": "驳回", "pending": "待定"}
+_ANSWER_OF = {"支持": "upheld", "维持": "rejected", "驳回": "rejected", "不予支持": "rejected", "待定": "pending"}
 _ADJUSTMENT_KEYS = ("id", "fact", *ACTIONS, "reason", "decision", "date", "note")
 _APPEAL_KEYS = ("id", "unit", "fact", "clause", "text", "answer", "reason", "decision", "adjustment", "date")
+_ITEMS = {"adjustment": "adjustments", "appeal": "appeals"}   # what a problem is about -> its list's key
 
 
 class ReviewError(InputError):
@@ -153,53 +157,63 @@ class _Checker:
         self.struck: set[str] = set()
         self.units = UnitNames.of({"id": u.id, "name": u.name} for u in factset.units.values())
 
-    def report(self, line, message: str, code: str, item: str | None = None, fld: str | None = None) -> None:
-        self.problems.append(Problem(self.name, line, message, code, item, fld, subject="adjustment"))
+    def report(self, line, message: str, code: str, item: str | None = None, fld: str | None = None,
+               label: str | None = None, subject: str = "adjustment") -> None:
+        label = label or REVIEW_KEYS.get(fld or "")
+        self.problems.append(Problem(self.name, line, message, code, item, fld, subject=subject, field_label=label))
 
     def review(self, data: Any, sha256: str) -> Review:
         if not isinstance(data, dict):
-            self.report(1, say("审查调整文件应含 adjustments(及可选的 appeals)", "a review file has adjustments (and appeals)"), "structure")
+            self.report(1, say("审查调整文件应含“审查调整”(adjustments)一项,可另有“申诉”(appeals)",
+                               "a review file has adjustments (and appeals)"), "structure")
             return Review(self.name, sha256, [])
+        data = in_review_keys(data)
         for key in data:
             if key not in ("adjustments", "appeals"):
-                self.report(_line(data, key), say("未知的键“{k}”(可用:adjustments、appeals)", "unknown key '{k}' (allowed: adjustments, appeals)",
+                self.report(_line(data, key), say("未知的键“{k}”(可用:审查调整、申诉)", "unknown key '{k}' (allowed: adjustments, appeals)",
                                                   k=key), "unknown-key")
         seen: set[str] = set()
         adjustments = [a for a in (self.adjustment(raw, seen) for raw in _items(data.get("adjustments"))) if a]
         appeals = [p for p in (self.appeal(raw, seen, {a.id for a in adjustments}) for raw in _items(data.get("appeals"))) if p]
         return Review(self.name, sha256, adjustments, appeals)
 
-    def _common(self, raw: Any, seen: set[str], keys: tuple[str, ...]) -> str | None:
+    def _common(self, raw: Any, seen: set[str], keys: tuple[str, ...], subject: str) -> str | None:
         if not isinstance(raw, dict):
-            self.report(getattr(raw, "line", None), say("每一项应是一组字段", "each item must be a mapping of fields"), "structure")
+            self.report(getattr(raw, "line", None), say("每一项应是一组字段", "each item must be a mapping of fields"), "structure",
+                        subject=subject)
             return None
         item = str(raw.get("id", "")) or None
+        words = [REVIEW_KEYS[k] for k in keys]
         for key in raw:
             if key not in keys:
                 self.report(_line(raw, key), say("未知的字段“{k}”{hint}(可用:{allowed})", "unknown field '{k}'{hint} (allowed: {allowed})",
-                                                 k=key, hint=did_you_mean(str(key), keys), allowed="、".join(keys)), "unknown-field", item, str(key))
+                                                 k=key, hint=did_you_mean(str(key), words) or did_you_mean(str(key), keys),
+                                                 allowed="、".join(words if current() == "zh" else keys)),
+                            "unknown-field", item, str(key), label=str(key), subject=subject)
         if item is None:
-            self.report(raw.line, say("缺少编号(id)", "missing 'id'"), "missing-field", None, "id")
+            self.report(raw.line, say("缺少“编号”", "missing 'id'"), "missing-field", None, "id", subject=subject)
         elif item in seen:
-            self.report(_line(raw, "id"), say("编号“{i}”用了两次", "id '{i}' is used twice", i=item), "duplicate-id", item, "id")
+            self.report(_line(raw, "id"), say("编号“{i}”用了两次", "id '{i}' is used twice", i=item), "duplicate-id", item, "id",
+                        subject=subject)
         else:
             seen.add(item)
         for key in ("reason", "decision"):
             if not str(raw.get(key) or "").strip():
-                self.report(_line(raw, key), say("缺少{w}:每项调整都须写明原因和作出决定的文件(决定文号)",
-                                                 "missing '{k}': every adjustment states its reason and the decision that made it",
-                                                 w="原因(reason)" if key == "reason" else "决定(decision)", k=key),
-                            "missing-field", item, key)
+                self.report(_line(raw, key), say("缺少“{w}”:每项{what}都须写明原因和作出决定的文件(决定文号)",
+                                                 "missing '{k}': every {what_en} states its reason and the decision that made it",
+                                                 w=REVIEW_KEYS[key], k=key, what=REVIEW_KEYS[_ITEMS[subject]].removeprefix("审查"),
+                                                 what_en=subject), "missing-field", item, key, subject=subject)
         return item
 
     def adjustment(self, raw: Any, seen: set[str]) -> Adjustment | None:
-        item = self._common(raw, seen, _ADJUSTMENT_KEYS)
+        raw = in_review_keys(raw)
+        item = self._common(raw, seen, _ADJUSTMENT_KEYS, "adjustment")
         if item is None and not isinstance(raw, dict):
             return None
         actions = [a for a in ACTIONS if a in raw and raw.get(a) not in (None, False)]
         if len(actions) != 1:
-            self.report(raw.line, say("每项调整只能是 set(修改)、strike(删除)、add(新增)中的一种",
-                                      "an adjustment is exactly one of set, strike, add"), "action", item)
+            self.report(raw.line, say("每项调整只能是{one}中的一种", "an adjustment is exactly one of set, strike, add",
+                                      one="、".join(REVIEW_KEYS[a] for a in ACTIONS)), "action", item)
             return None
         action = actions[0]
         if action == "add":
@@ -219,19 +233,19 @@ class _Checker:
             return Adjustment(item or "", "strike", fact_id, {}, str(raw.get("reason", "")), str(raw.get("decision", "")), raw.line)
         changes = raw.get("set")
         if not isinstance(changes, dict) or not changes:
-            self.report(_line(raw, "set"), say("set 应写成 {字段: 新值}", "set must be {field: new value}"), "structure", item, "set")
+            self.report(_line(raw, "set"), say("“修改”应写成 {字段: 新值},如 {类别: 特殊情况}", "set must be {field: new value}"), "structure", item, "set")
             return None
         translated = self._in_codes(record.type, changes, raw, item)
         if translated is None:
             return None
-        if not self._validate({**record.__dict__, **translated}, raw, "set", item):
+        if not self._validate({**record.__dict__, **translated}, raw, "set", item, say("修改后的记录不成立", "the adjusted fact is not valid")):
             return None
         return Adjustment(item or "", "set", fact_id, translated, str(raw.get("reason", "")), str(raw.get("decision", "")), raw.line)
 
     def _add(self, raw: Any, item: str | None) -> Adjustment | None:
         new = raw.get("add")
         if not isinstance(new, dict):
-            self.report(_line(raw, "add"), say("add 应写成一条完整的事实", "add must be a whole fact"), "structure", item, "add")
+            self.report(_line(raw, "add"), say("“新增”应写成一条完整的记录:类型、机构和它的各字段", "add must be a whole fact"), "structure", item, "add")
             return None
         fields = self.vocabulary.translate_fact(new, self.units)
         fields.setdefault("id", item)
@@ -244,7 +258,7 @@ class _Checker:
             self.report(_line(raw, "add"), say("机构“{u}”不在机构名册中", "unit '{u}' is not in units", u=fields.get("unit")),
                         "unknown-unit", item, "add")
             return None
-        if self._validate(fields, raw, "add", item):
+        if self._validate(fields, raw, "add", item, say("新增的记录不成立", "the added fact is not valid")):
             return Adjustment(item or "", "add", fact_id, dict(fields), str(raw.get("reason", "")), str(raw.get("decision", "")), raw.line)
         return None
 
@@ -262,47 +276,49 @@ class _Checker:
             out[name] = self.vocabulary.value(fact_type, name, value, self.units)
         return out
 
-    def _validate(self, fields: dict, raw: Any, where: str, item: str | None) -> bool:
+    def _validate(self, fields: dict, raw: Any, where: str, item: str | None, not_valid: str) -> bool:
+        """The record as adjusted checked as the facts are; its errors in the facts' own words (error_message)."""
         try:
             _FACT.validate_python(fields)
             return True
         except ValidationError as exc:
             fact_type = fields.get("type") if fields.get("type") in self.vocabulary.types else None
+            known = fields_of(fact_type) if fact_type else ()
             for err in exc.errors():
                 names = [p for p in err["loc"][1:] if isinstance(p, str)]
                 name = names[0] if names else ""
-                shown = self.vocabulary.field_label(fact_type, name) if fact_type and name else name   # the office's words
                 words = self.vocabulary.types[fact_type].fields.get(name) if fact_type and name else None
-                listed = words is not None and err["type"] == "literal_error"
-                self.report(_line(raw, where), say("调整后的事实不成立:{f} {m}", "the adjusted fact is not valid: {f} {m}",
-                                                   f=shown, m=say("不是可选值(可选:{labels})", "is not allowed (allowed: {codes})",
-                                                                  labels="、".join(words.choices), codes=", ".join(words.spec.values))
-                                                   if listed else _plain(err)), "invalid-value", item, name or where)
+                label = self.vocabulary.field_label(fact_type, name) if fact_type and name else None
+                message = error_message(err, known, fact_type, words, self.vocabulary)
+                self.report(_line(raw, where), f"{not_valid}{say(':', ': ')}{message}", "invalid-value", item, name or where, label=label)
             return False
 
     def appeal(self, raw: Any, seen: set[str], adjustments: set[str]) -> Appeal | None:
-        item = self._common(raw, seen, _APPEAL_KEYS)
+        raw = in_review_keys(raw)
+        item = self._common(raw, seen, _APPEAL_KEYS, "appeal")
         if not isinstance(raw, dict):
             return None
         unit = self.units.id_of(raw.get("unit"))
         if unit not in self.factset.units:
             self.report(_line(raw, "unit"), say("申诉机构“{u}”不在机构名册中", "the appealing unit '{u}' is not in units", u=raw.get("unit")),
-                        "unknown-unit", item, "unit")
+                        "unknown-unit", item, "unit", subject="appeal")
         fact = raw.get("fact")
         if fact is not None and str(fact) not in self.records:
-            self.report(_line(raw, "fact"), say("事实“{f}”不在事实集中", "fact '{f}' is not in the fact set", f=fact), "unknown-fact", item, "fact")
+            self.report(_line(raw, "fact"), say("事实“{f}”不在事实集中", "fact '{f}' is not in the fact set", f=fact), "unknown-fact", item, "fact",
+                        subject="appeal")
         answer = str(raw.get("answer", "pending"))
-        answer = {"支持": "upheld", "维持": "rejected", "驳回": "rejected", "不予支持": "rejected", "待定": "pending"}.get(answer, answer)
+        answer = _ANSWER_OF.get(answer, answer)
         if answer not in ANSWERS:
-            self.report(_line(raw, "answer"), say("答复“{a}”不是可选值(可选:upheld 支持、rejected 驳回、pending 待定)",
-                                                  "answer '{a}' is not one of upheld, rejected, pending", a=answer), "unknown-value", item, "answer")
+            self.report(_line(raw, "answer"), say("答复“{a}”不是可选值(可选:{words})", "answer '{a}' is not one of upheld, rejected, pending",
+                                                  a=answer, words="、".join(ANSWER_WORDS.values())), "unknown-value", item, "answer",
+                        subject="appeal")
         linked = raw.get("adjustment")
         if linked is not None and str(linked) not in adjustments:
             self.report(_line(raw, "adjustment"), say("调整“{a}”不在本文件中", "adjustment '{a}' is not in this file", a=linked),
-                        "unknown-adjustment", item, "adjustment")
+                        "unknown-adjustment", item, "adjustment", subject="appeal")
         if answer == "upheld" and linked is None:
-            self.report(_line(raw, "answer"), say("支持的申诉须写明据以调整的 adjustment", "an upheld appeal names the adjustment it led to"),
-                        "missing-field", item, "adjustment")
+            self.report(_line(raw, "answer"), say("支持的申诉须写明据以作出的调整(调整编号)", "an upheld appeal names the adjustment it led to"),
+                        "missing-field", item, "adjustment", subject="appeal")
         return Appeal(item or "", str(unit), str(fact) if fact is not None else None, raw.get("clause"), str(raw.get("text", "")),
                       answer, str(raw.get("reason", "")), str(raw.get("decision", "")), str(linked) if linked else None, raw.line)
 
@@ -348,7 +364,7 @@ def adjustment_lines(ev) -> list[str]:
         lines.append(say("{id} {what};原因:{r};依据:{d};{e}", "{id} {what}; reason: {r}; decision: {d}; {e}",
                          id=a.id, what=what, r=a.reason, d=a.decision, e=effect_text))
     for p in ev.review.review.appeals:
-        answer = {"upheld": say("支持", "upheld"), "rejected": say("驳回", "rejected"), "pending": say("待定", "pending")}[p.answer]
+        answer = say(ANSWER_WORDS[p.answer], p.answer)
         lines.append(say("申诉 {id}({u}):{t} —— {a}{adj};{r}", "appeal {id} ({u}): {t} — {a}{adj}; {r}", id=p.id,
                          u=names.get(p.unit, p.unit), t=p.text, a=answer, r=p.reason,
                          adj=say(",见 {x}", ", see {x}", x=p.adjustment) if p.adjustment else ""))
@@ -382,11 +398,3 @@ def _items(value: Any) -> list:
 
 def _line(raw: Any, key: str):
     return raw.line_of(key) if hasattr(raw, "line_of") else None
-
-
-def _plain(err: dict) -> str:
-    if err["type"] == "literal_error":
-        return say("不是可选值(可选:{e})", "is not allowed (allowed: {e})", e=err.get("ctx", {}).get("expected", ""))
-    return err["msg"].removeprefix("Value error, ")
-
-

@@ -274,6 +274,27 @@ class Vocabulary:
         return value
 
 
+# A review file's keys in the office's words: the ledger's 审查调整 sheet heads its columns so, a
+# review file may write either (原因 or reason), and a message names a key by its word.
+REVIEW_KEYS = {"adjustments": "审查调整", "appeals": "申诉", "id": "编号", "fact": "事实编号", "set": "修改",
+               "strike": "删除", "add": "新增", "reason": "原因", "decision": "决定文号", "date": "日期", "note": "备注",
+               "unit": "机构", "clause": "条款", "text": "申诉内容", "answer": "答复", "adjustment": "调整编号"}
+_REVIEW_KEY_OF = {normal(word): key for key, word in REVIEW_KEYS.items()}
+
+
+def in_review_keys(raw: Any) -> Any:
+    """A review file's mapping with the office's keys (原因, 决定文号…) read as the file's own (reason,
+    decision…), lines kept; anything else as it is."""
+    if not isinstance(raw, Mapping):
+        return raw
+    out = _like(raw)
+    for key, value in raw.items():
+        name = key if key in REVIEW_KEYS or not isinstance(key, str) else _REVIEW_KEY_OF.get(normal(key), key)
+        out[name] = value
+        _copy_line(raw, out, key, name)
+    return out
+
+
 def _like(raw: Mapping[str, Any]) -> dict[str, Any]:
     """An empty mapping of the raw one's kind: a YAML `LineDict` keeps its line."""
     make = getattr(raw, "empty_like", None)

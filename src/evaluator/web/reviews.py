@@ -163,7 +163,7 @@ def review_problem_rows(problems: list[Problem], field_labels: dict[str, str]) -
     rows = []
     for p in problems:
         name = p.field or ""
-        shown = p.field_label or FORM_WORDS.get(name) or field_labels.get(name, name)
+        shown = FORM_WORDS.get(name) or p.field_label or field_labels.get(name, name)   # the form's own labels first
         rows.append({"item": p.fact_id or "", "field": shown, "message": p.message})
     return rows
 

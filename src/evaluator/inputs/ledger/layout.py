@@ -11,16 +11,16 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from evaluator.domain.facts import FACT_TYPES, FieldSpec, fields_of
-from evaluator.domain.vocabulary import Vocabulary, normal
+from evaluator.domain.vocabulary import REVIEW_KEYS, Vocabulary, normal
 
 GUIDE_SHEET = "说明"
 UNITS_SHEET = "机构"
 # The working group's review (审查调整): one row per change; rows sharing 编号 are one adjustment
 # (a 修改 of several fields, or a 新增 with its fields, 类型 among them). Read by review.py.
 REVIEW_SHEET = "审查调整"
-REVIEW_HEADERS = {"id": "编号", "action": "操作", "fact": "事实编号", "field": "字段", "value": "新值",
-                  "reason": "原因", "decision": "决定文号"}
-REVIEW_ACTIONS = {"修改": "set", "删除": "strike", "新增": "add"}
+REVIEW_HEADERS = {"id": REVIEW_KEYS["id"], "action": "操作", "fact": REVIEW_KEYS["fact"], "field": "字段", "value": "新值",
+                  "reason": REVIEW_KEYS["reason"], "decision": REVIEW_KEYS["decision"]}
+REVIEW_ACTIONS = {REVIEW_KEYS[action]: action for action in ("set", "strike", "add")}   # 修改, 删除, 新增
 # Cells of the guide sheet that carry the year and the policy: label in column A, value in B.
 YEAR_LABEL, POLICY_LABEL = "年度", "考核办法"
 MAX_SHEET_NAME = 31            # Excel's limit
