@@ -37,6 +37,12 @@ def two_places(value: Decimal) -> str:
     return format(Decimal(value).quantize(Decimal("0.01"), ROUND_HALF_UP), "f")
 
 
+def signed_two_places(value: Decimal) -> str:
+    """A score's move, as the diff, compare and what-if views show it: +1.50, -0.25, 0.00."""
+    text = two_places(value)
+    return "+" + text if value > 0 else text
+
+
 def round_half_up(value: Decimal, places: int) -> Decimal:
     """四舍五入 to `places` decimals (away from zero at .5, as the method's readers expect)."""
     return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from evaluator.domain.compare import TOTAL
 from evaluator.domain.diff import ClauseDelta, Diff, StaffChange, UnitDelta, comparing, to_dict
-from evaluator.domain.numbers import two_places
+from evaluator.domain.numbers import signed_two_places, two_places
 from evaluator.i18n import current, listing, say
 from evaluator.views.reports.columns import BRIEF, columns
 from evaluator.views.result import json_number
@@ -30,7 +30,7 @@ def staff_line(c: StaffChange) -> str:
     """研究室 实际工作人员 4 → 5 人:日常工作指标 12.50 → 10.00,其中人数变化 −2.50(按原 4 人计为 12.50)"""
     effects = [say("{title} {a} → {b},其中人数变化 {by}(按原 {staff} 人计为 {at})",
                    "{title} {a} → {b}, of which the staff change {by} (at the old {staff} staff: {at})",
-                   title=e.title, a=two_places(e.old), b=two_places(e.new), by=_signed2(e.by_staff),
+                   title=e.title, a=two_places(e.old), b=two_places(e.new), by=signed_two_places(e.by_staff),
                    staff=c.old, at=two_places(e.at_old_staff)) for e in c.effects]
     head = say("{name} 实际工作人员 {a} → {b} 人", "{name} staff {a} → {b}", name=c.name, a=c.old, b=c.new)
     return head + (say(":", ": ") + say(";", "; ").join(effects) if effects else "")
@@ -46,14 +46,10 @@ def presence_lines(d: Diff) -> list[str]:
     return lines
 
 
-def _signed2(value: Decimal) -> str:
-    text = two_places(value)
-    return text if value <= 0 else "+" + text
-
 
 def score_cell(new: Decimal, delta: Decimal) -> str:
     """A unit's score under the new version, with its move when it moved: 39.30 (+1.50), 40.00."""
-    return f"{two_places(new)} ({_signed2(delta)})" if delta else two_places(new)
+    return f"{two_places(new)} ({signed_two_places(delta)})" if delta else two_places(new)
 
 
 def rank_cell(u: UnitDelta) -> str:
@@ -67,7 +63,7 @@ def eligible_cell(u: UnitDelta) -> str:
 
 def clause_cells(c: ClauseDelta) -> tuple[str, str, str]:
     """A clause's old points, new points and move, as every view of the diff shows them."""
-    return two_places(c.old), two_places(c.new), _signed2(c.delta)
+    return two_places(c.old), two_places(c.new), signed_two_places(c.delta)
 
 
 def _names(d: Diff) -> dict[str, str]:

@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from evaluator.domain.diff import diff
 from evaluator.domain.evaluate import evaluate
-from evaluator.domain.numbers import two_places
+from evaluator.domain.numbers import signed_two_places, two_places
 from evaluator.domain.policy import CompiledPolicy
 from evaluator.domain.policy.registry import choose_policy
 from evaluator.errors import EvaluatorError, InputError
@@ -64,10 +64,6 @@ def edit_sentence(edit, draft: CompiledPolicy) -> str:
 
 
 # --- the comparison ---------------------------------------------------------------------------------
-def signed(value) -> str:
-    text = two_places(value)
-    return "+" + text if value > 0 else text
-
 
 def compare(store: Store, year: dict, draft: CompiledPolicy, unit: str | None) -> dict:
     """The side-by-side view: the year's latest merged facts under its policy and under `draft`
@@ -79,16 +75,16 @@ def compare(store: Store, year: dict, draft: CompiledPolicy, unit: str | None) -
         clauses = {**base.clauses, **draft.clauses}
         new_findings = defaultdict(list)
         for f in d.new.findings:
-            new_findings[f.unit, f.clause].append(f"{f.explanation}({signed(f.points)} 分)")
+            new_findings[f.unit, f.clause].append(f"{f.explanation}({signed_two_places(f.points)} 分)")
         old_findings = defaultdict(list)
         for f in d.old.findings:
-            old_findings[f.unit, f.clause].append(f"{f.explanation}({signed(f.points)} 分)")
+            old_findings[f.unit, f.clause].append(f"{f.explanation}({signed_two_places(f.points)} 分)")
         units = [{"unit": u.unit, "name": u.name, "old": two_places(u.old["total"]), "new": two_places(u.new["total"]),
-                  "delta": signed(u.delta["total"]), "moved": u.delta["total"] != 0, "old_rank": u.old_rank, "new_rank": u.new_rank,
+                  "delta": signed_two_places(u.delta["total"]), "moved": u.delta["total"] != 0, "old_rank": u.old_rank, "new_rank": u.new_rank,
                   "old_eligible": u.old_eligible, "new_eligible": u.new_eligible}
                  for u in d.units if unit is None or u.unit == unit]
         moved = [{"unit": names.get(c.unit, c.unit), "clause": c.clause, "title": getattr(clauses.get(c.clause), "title", ""),
-                  "old": two_places(c.old), "new": two_places(c.new), "delta": signed(c.delta),
+                  "old": two_places(c.old), "new": two_places(c.new), "delta": signed_two_places(c.delta),
                   "why": [change.quoted for change in c.changes] or c.because,   # the diff's words, with the method's
                   "before": old_findings[c.unit, c.clause], "after": new_findings[c.unit, c.clause]}
                  for c in d.clauses if unit is None or c.unit == unit]
