@@ -290,3 +290,15 @@ def test_a_missing_year_is_a_chinese_error(tmp_path):
     done = evaluator("compare", str(tmp_path / "2023.yaml"), str(NEW))
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert re.search(r"[\u4e00-\u9fff]", done.stderr), done.stderr
+
+
+def test_each_years_warnings_name_the_file_they_are_about():
+    """Two years are read; a warning that names no place of its own says which year's file it is about."""
+    small, full = EXAMPLES / "small-2024.yaml", EXAMPLES / "2024.yaml"
+    expected = [str(n) for n in evaluate(*load_year(small)).notices if n.where is None]
+    assert expected and not [n for n in evaluate(*load_year(full)).notices if n.where is None]
+    done = subprocess.run([sys.executable, "-m", "evaluator", "compare", str(small), str(full)],
+                          capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"})
+    assert done.returncode == 0, done.stderr
+    warnings = [line for line in done.stderr.splitlines() if "注意" in line]
+    assert warnings == [f"{small}: {n}" for n in expected]

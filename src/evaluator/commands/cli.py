@@ -1,6 +1,7 @@
 """The `evaluator` command line."""
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import gc
 import signal
@@ -123,9 +124,12 @@ def _evaluate(facts: Path, policy: Optional[Path], as_of: Optional[str] = None, 
     return ev
 
 
-def _say_notices(notices, strict: bool) -> None:
-    """Warnings go to stderr, one per line; with --strict they stop the run before anything is written."""
+def _say_notices(notices, strict: bool, about: Path | None = None) -> None:
+    """Warnings go to stderr, one per line; with --strict they stop the run before anything is written.
+    `about`: the file a warning is about when it names no place itself (compare reads two years)."""
     for notice in notices:
+        if about is not None and notice.where is None:
+            notice = dataclasses.replace(notice, where=str(about))
         err.print(str(notice), markup=False, highlight=False)
     if strict and notices:
         raise EvaluatorError(say("有 {n} 条提示,--strict 把提示当作错误", "{n} warning(s), and --strict treats warnings as errors",
@@ -453,7 +457,7 @@ def compare_command(old: Path = typer.Argument(..., help="The earlier year's fac
     years = []
     for facts in (old, new):
         ev = evaluate(*load_year(facts))
-        _say_notices(ev.notices, False)
+        _say_notices(ev.notices, False, about=facts)
         years.append(ev)
     result = compare(*years)
     if format is CompareFormat.table:
