@@ -116,6 +116,27 @@ def test_a_mistake_is_said_in_the_offices_words_not_the_codes(tmp_path, year, sa
     assert said in str(p) and unsaid not in str(p), str(p)
 
 
+@pytest.mark.parametrize("text, key", [
+    ("year: 2024\nfacts: []\n", "units"),                                           # no roster
+    ("year: 2024\nunits: [{id: a, name: 甲, staff: 1}]\nfacts: 3\n", "facts"),      # facts not a list
+    ("- 1\n", "year"),                                                               # not a mapping at all
+    ("year: 2024\nunits: [{id: a, name: 甲, staff: 1}]\nfacts: []\nfoo: 1\n", "policy"),  # an unknown key: the keys listed
+])
+def test_the_files_own_parts_are_named_as_the_policy_labels_them(tmp_path, policy, text, key):
+    """The top-level keys by the policy's labels (机构名册, 事实…), which a fact set may also be written in."""
+    with pytest.raises(FactSetError) as caught:
+        load_factset(write(tmp_path, text))
+    [p] = caught.value.problems
+    assert f"“{policy.vocabulary.document_keys[key]}”" in str(p) or policy.vocabulary.document_keys[key] in p.message, str(p)
+    assert not any(word in p.message for word in ("units", "facts", "year", "policy")), str(p)
+
+
+def test_an_empty_file_is_said_empty_whatever_it_was_meant_to_hold(tmp_path):
+    with pytest.raises(FactSetError) as caught:
+        load_factset(write(tmp_path, "# nothing yet\n"))
+    assert [p.message for p in caught.value.problems] == ["文件中没有数据"]
+
+
 @pytest.mark.parametrize("text, said", [
     ("a:\n  - 1\n b: 2\n", "缩进不对"),
     ("- a\nb: 1\n", "应以“-”开始新的一项"),

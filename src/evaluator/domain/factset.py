@@ -28,6 +28,7 @@ from evaluator.timing import stage
 Location = int | Cell | None   # a line of a YAML or JSON file, or a cell of a ledger workbook
 
 TOP_LEVEL_KEYS = ("year", "policy", "units", "facts", "sources")  # sources: a merged year's record -> submission
+DOCUMENT_KEYS = ("year", "policy", "units", "facts")   # what a person writes (sources is the merge's)
 _FACTS = TypeAdapter(list[AnyFact])
 _UNITS = TypeAdapter(list[Unit])
 
@@ -127,19 +128,21 @@ def check_factset(data: Any, name: str, problems: list[Problem] | None = None, s
     are reported. With `consume`, each chunk of raw facts is dropped from `data` once it is
     checked, so a million raw facts and a million models never stand in memory together."""
     problems = list(problems or [])
-    if not isinstance(data, dict):
-        raise FactSetError([*problems, Problem(name, 1, say("事实集应是一个含 year、units、facts 的映射",
-                                                             "a fact set is a mapping with keys year, units and facts"), "structure")])
     words = _Words(vocabulary)
+    if not isinstance(data, dict):
+        raise FactSetError([*problems, Problem(name, 1, say("事实集应含{keys}各项", "a fact set is a mapping with keys year, units and facts",
+                                                             keys=_keys_named(words, ("year", "units", "facts"))), "structure")])
     if _has_chinese_keys(data):
         data = words.document(data)
     locate = _Locator(data, name)
     for key in data:
         if key not in TOP_LEVEL_KEYS:
-            problems.append(Problem(name, locate.key(key), say("未知的顶层键“{key}”{hint}(可用:{allowed})",
+            named = _document_words(words)
+            written = [named.get(k, k) for k in DOCUMENT_KEYS]
+            problems.append(Problem(name, locate.key(key), say("未知的顶层键“{key}”{hint}(可用:{words})",
                                                                "unknown top-level key '{key}'{hint} (allowed: {allowed})",
-                                                               key=key, hint=did_you_mean(key, TOP_LEVEL_KEYS),
-                                                               allowed=allowed(TOP_LEVEL_KEYS)), "unknown-key"))
+                                                               key=key, hint=did_you_mean(key, written) or did_you_mean(key, TOP_LEVEL_KEYS),
+                                                               words="、".join(written), allowed=allowed(TOP_LEVEL_KEYS)), "unknown-key"))
     year = data.get("year")
     if not isinstance(year, int) or isinstance(year, bool) or not 1949 <= year <= 2200:
         problems.append(Problem(name, locate.key("year"), say("年度应是像 2024 这样的年份,实际为 {got}",
@@ -155,7 +158,8 @@ def check_factset(data: Any, name: str, problems: list[Problem] | None = None, s
     units = _check_units(data.get("units"), name, locate, problems, words)
     raw_facts = data.get("facts")
     if not isinstance(raw_facts, list):
-        problems.append(Problem(name, locate.key("facts"), say("“facts”应是事实的列表", "'facts' must be a list of facts"), "structure"))
+        problems.append(Problem(name, locate.key("facts"), say("{k}应是记录的列表", "'facts' must be a list of facts",
+                                                               k=_keys_named(words, ("facts",))), "structure"))
         raw_facts = []
     facts: list[Record] = []
     lines: dict[str, Location] = {}
@@ -265,6 +269,18 @@ class _Words:
         return out
 
 
+def _document_words(words: _Words) -> dict[str, str]:
+    """The top-level keys as the policy labels them (units → 机构名册): the year's policy, else the one in
+    force today, for a file that has no year to pick one by."""
+    vocabulary = words.vocabulary or _policy_vocabulary(dt.date.today().year, None)
+    return vocabulary.document_keys if vocabulary else {}
+
+
+def _keys_named(words: _Words, keys: tuple[str, ...]) -> str:
+    named = _document_words(words)
+    return "".join(f"“{named.get(k, k)}”" for k in keys)
+
+
 def _has_chinese_keys(mapping: dict) -> bool:
     return any(isinstance(k, str) and not k.isascii() for k in mapping)
 
@@ -303,8 +319,9 @@ def _policy_vocabulary(year: Any, policy_id: str | None) -> Vocabulary | None:
 
 def _check_units(raw: Any, name: str, locate: _Locator, problems: list[Problem], words: _Words) -> list[Unit]:
     if not isinstance(raw, list) or not raw:
-        problems.append(Problem(name, locate.key("units"), say("“units”应是非空的机构列表(编号、名称、人数)",
-                                                               "'units' must be a non-empty list of units (id, name, staff)"), "structure"))
+        problems.append(Problem(name, locate.key("units"), say("{k}应是非空的机构列表(编号、名称、人数)",
+                                                               "'units' must be a non-empty list of units (id, name, staff)",
+                                                               k=_keys_named(words, ("units",))), "structure"))
         return []
     if any(isinstance(u, dict) and _has_chinese_keys(u) for u in raw) and words.vocabulary is not None:
         raw[:] = [words.vocabulary.translate_unit(u) if isinstance(u, dict) else u for u in raw]

@@ -194,7 +194,7 @@ def _load_yaml(text: str, name: str, text_keys: frozenset[str] = frozenset()) ->
     try:
         node = loader.get_single_node()
         if node is None:
-            return None, [Problem(name, None, say("文件中没有数据(事实集应有 year、units、facts)", "the file holds no data (a fact set has year, units and facts)"), "empty")]
+            return None, [Problem(name, None, say("文件中没有数据", "the file holds no data"), "empty")]
         deepest = _node_depth(node)
         if deepest > MAX_DEPTH:
             return None, [Problem(name, deepest.line, say("数据嵌套超过 {n} 层", "values are nested more than {n} levels deep", n=MAX_DEPTH), "too-deep")]
@@ -328,7 +328,7 @@ def _load_json(text: str, name: str) -> tuple[Any, list[Problem]]:
     if _data_depth(data) > MAX_DEPTH:
         return None, [Problem(name, None, say("数据嵌套超过 {n} 层", "values are nested more than {n} levels deep", n=MAX_DEPTH), "too-deep")]
     if data is None:
-        return None, [Problem(name, None, say("文件中没有数据(事实集应有 year、units、facts)", "the file holds no data (a fact set has year, units and facts)"), "empty")]
+        return None, [Problem(name, None, say("文件中没有数据", "the file holds no data"), "empty")]
     return data, problems
 
 
