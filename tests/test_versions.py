@@ -16,6 +16,7 @@ from evaluator.domain.policy import load_policy
 from evaluator.domain.policy.checks import check_tiers
 from evaluator.domain.policy.registry import choose_policy
 from evaluator.errors import UsageError
+from evaluator.i18n import language
 
 from conftest import EXAMPLES, POLICY, ROOT
 
@@ -37,12 +38,18 @@ def test_year_picks_the_version_in_force_and_drafts_need_their_id():
 def test_a_year_no_version_covers_or_two_versions_claim_is_a_clear_error(tmp_path):
     write_version(tmp_path, "a.yaml", "id: a\ntitle: A\neffective_from: 2020\neffective_until: 2022\n")
     write_version(tmp_path, "b.yaml", "id: b\ntitle: B\neffective_from: 2022\n")
-    with pytest.raises(UsageError, match="no policy .* is in force in 2019"):
+    listed = "a(2020—2022 年施行,a.yaml)、b(2022 年起施行,b.yaml)"
+    with pytest.raises(UsageError) as caught:
         choose_policy(2019, None, folder=tmp_path)
-    with pytest.raises(UsageError, match="2 policies claim the year 2022"):
+    assert str(caught.value) == f"考核办法目录 {tmp_path} 中没有在 2019 年施行的考核办法(目录中有:{listed})"
+    with pytest.raises(UsageError) as caught:
         choose_policy(2022, None, folder=tmp_path)
+    assert str(caught.value) == f"有 2 个考核办法都在 2022 年施行:{listed};请用 --policy 指定一个"
     assert choose_policy(2021, None, folder=tmp_path).id == "a"
-    with pytest.raises(UsageError, match="names policy 'c'"):
+    with pytest.raises(UsageError) as caught:
+        choose_policy(2021, "c", folder=tmp_path)
+    assert str(caught.value) == f"事实集写明的考核办法“c”不在考核办法目录 {tmp_path} 中(目录中有:{listed})"
+    with language("en"), pytest.raises(UsageError, match="names policy 'c'"):
         choose_policy(2021, "c", folder=tmp_path)
 
 

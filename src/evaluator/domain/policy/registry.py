@@ -128,6 +128,18 @@ def _scalar(event: "yaml.ScalarEvent") -> object:
 _HEADS: dict[str, tuple[str, PolicyVersion | None]] = {}   # file -> (its content's SHA-256, its head)
 
 
+def _listed(known: list[PolicyVersion]) -> str:
+    """The versions as a message lists them: id, the years it covers or that it is a draft, its file."""
+    def years(v: PolicyVersion) -> str:
+        if v.draft:
+            return say("草案", "draft")
+        if v.effective_until is None:
+            return say("{a} 年起施行", "from {a}", a=v.effective_from)
+        return say("{a}—{b} 年施行", "{a}–{b}", a=v.effective_from, b=v.effective_until)
+    return say("、", ", ").join(say("{i}({y},{f})", "{i} ({y}, {f})", i=v.id, y=years(v), f=v.path.name)
+                                for v in known) or say("无", "none")
+
+
 def choose_policy(year: int, policy_id: str | None, override: str | Path | None = None,
                   folder: Path | None = None) -> CompiledPolicy:
     if override:
@@ -136,20 +148,24 @@ def choose_policy(year: int, policy_id: str | None, override: str | Path | None 
     if policy_id:
         match = [v for v in known if v.id == policy_id]
         if not match:
-            raise UsageError(f"the fact set names policy '{policy_id}', which is not in {folder or policies_dir()} "
-                             f"(there: {', '.join(v.id for v in known) or 'none'})")
+            raise UsageError(say("事实集写明的考核办法“{p}”不在考核办法目录 {d} 中(目录中有:{there})",
+                                 "the fact set names policy '{p}', which is not in {d} (there: {there})",
+                                 p=policy_id, d=folder or policies_dir(), there=_listed(known)))
         return load_policy(match[0].path)
     in_force = [v for v in known if v.covers(year) and not v.draft]
     amended = {v.amends for v in in_force if v.amends}
     covering = [v for v in in_force if v.id not in amended]   # an adopted amendment supersedes its base
     if not covering:
-        raise UsageError(f"no policy in {folder or policies_dir()} is in force in {year}")
+        raise UsageError(say("考核办法目录 {d} 中没有在 {y} 年施行的考核办法(目录中有:{there})",
+                             "no policy in {d} is in force in {y} (there: {there})", d=folder or policies_dir(), y=year,
+                             there=_listed(known)))
     if len(covering) > 1 and len({v.amends for v in covering}) == 1 and covering[0].amends:
         raise UsageError(say("{n} 项已施行的修订都修改 {b},并且都在 {y} 年施行:{v};后一项修订应修改前一项(amends 写前一项的 id)",
                              "{n} adopted amendments all amend {b} and are in force in {y}: {v}; the later one should amend the earlier "
                              "(amends: its id)", n=len(covering), b=covering[0].amends, y=year,
                              v=", ".join(f"{v.id} ({v.path.name})" for v in covering)))
     if len(covering) > 1:
-        raise UsageError(f"{len(covering)} policies claim the year {year}: "
-                         f"{', '.join(f'{v.id} ({v.path.name})' for v in covering)}; give --policy")
+        raise UsageError(say("有 {n} 个考核办法都在 {y} 年施行:{v};请用 --policy 指定一个",
+                             "{n} policies claim the year {y}: {v}; give --policy", n=len(covering), y=year,
+                             v=_listed(covering)))
     return load_policy(covering[0].path)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from evaluator.errors import UsageError
+from evaluator.i18n import say
 
 CLAUSE_TAG = "@clause-"
 RULING_TAG = "@ruling-"
@@ -160,7 +161,7 @@ def read_features(folder: Path) -> list[Feature]:
         try:
             document = Parser().parse(path.read_text(encoding="utf-8"))
         except ParserError as exc:
-            raise UsageError(f"{path}: {exc}") from None
+            raise UsageError(say("{p}:场景文件格式有误:{e}", "{p}: {e}", p=path, e=exc)) from None
         node = document.get("feature")
         if not node:
             continue

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from evaluator.errors import UsageError
+from evaluator.i18n import say
 from evaluator.views.livingdoc.features import Case
 
 
@@ -48,10 +49,12 @@ def read_results(path: Path | None) -> Results:
         document = json.loads(path.read_text(encoding="utf-8"))
         records = {_key(r["feature"], r["scenario"], r.get("example")): r for r in document["scenarios"]}
     except FileNotFoundError:
-        raise UsageError(f"no results file {path}: run the features first "
-                         "(python -m pytest tests/test_features.py) or leave out --results") from None
+        raise UsageError(say("没有场景运行结果文件 {p}:请先运行场景(python -m pytest tests/test_features.py),或不写 --results",
+                             "no results file {p}: run the features first (python -m pytest tests/test_features.py) or leave out --results",
+                             p=path)) from None
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise UsageError(f"{path} is not a scenario results file (tests/scenario_results.py writes one): {exc}") from None
+        raise UsageError(say("{p} 不是场景运行结果文件(由 tests/scenario_results.py 写出):{e}",
+                             "{p} is not a scenario results file (tests/scenario_results.py writes one): {e}", p=path, e=exc)) from None
     generated = document.get("generated")
     when = dt.datetime.fromisoformat(generated) if generated else dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone()
     shown = when.strftime("%Y-%m-%d %H:%M") + (f" (UTC{when.strftime('%z')[:3]}:{when.strftime('%z')[3:]})" if when.tzinfo else "")
