@@ -112,3 +112,17 @@ def test_no_module_imports_click():
     offenders = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "src" / "evaluator").rglob("*.py"))
                  if imports.search(p.read_text(encoding="utf-8"))]
     assert not offenders
+
+
+def test_the_documentation_commands_missing_or_broken_inputs_are_said_in_chinese(tmp_path):
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json", encoding="utf-8")
+    bad_feature = tmp_path / "features"
+    bad_feature.mkdir()
+    (bad_feature / "a.feature").write_text("# language: zh-CN\n功能: 甲\n  场景: 乙\n    假如 丙\n功能: 第二个功能\n", encoding="utf-8")
+    for args, said in ((["--results", str(tmp_path / "none.json")], "没有场景运行结果文件"),
+                       (["--results", str(broken)], "不是场景运行结果文件"),
+                       (["--features", str(bad_feature)], "场景文件格式有误")):
+        done = evaluator("docs", *args, "-o", str(tmp_path / "site"))
+        assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
+        assert said in done.stderr and not (tmp_path / "site").exists(), done.stderr
