@@ -33,6 +33,9 @@ def evaluator(*args: str) -> subprocess.CompletedProcess:
     (["run", FACTS, "--format"], "--format", "需要一个值"),
     (["explain", FACTS, "--nosuch"], "--nosuch", "没有选项“--nosuch”"),
     (["explain", FACTS], "--unit", "缺少选项“--unit”"),
+    (["docs", "extra", "more"], "“extra”、“more”", "多余的参数"),
+    (["run", FACTS, "--strict=1"], "--strict", "不带值"),
+    (["serve", "--port", "abc"], "“abc”", "应是整数"),
 ])
 def test_a_usage_error_is_a_short_chinese_message(args, word, expected):
     done = evaluator(*args)

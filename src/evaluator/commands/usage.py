@@ -31,7 +31,9 @@ MESSAGES = {
         "bad_value": "{what}的值{value}无效", "bad_value_unnamed": "{what}的值无效:{detail}", "choices": "可选 {names}",
         "option": "选项{name}", "argument": "参数 {name}", "needs_value": "选项{name}需要一个值",
         "bad_option": "选项{name}用法有误:{detail}", "file": "无法打开文件{name}:{detail}",
-        "other": "命令行有误:{detail}", "did_you_mean": "您是不是要输入{name}?",
+        "other": "命令行有误:{detail}", "extra": "多余的参数 {names}:本命令不接受这些参数",
+        "takes_no_value": "选项{name}不带值,只写选项本身即可", "expected": "应是{kind}", "integer": "整数", "number": "数字",
+        "yes_no": "是或否(true/false)", "date": "日期(如 2024-06-30)", "text": "文字", "did_you_mean": "您是不是要输入{name}?",
         "help": "用 {commands} 查看用法", "or": " 或 ", "abort": "已中止", "sep": ";", "colon": ":", "list": "、",
         "quote": "“{}”",
     },
@@ -43,6 +45,9 @@ MESSAGES = {
         "choices": "choose from {names}", "option": "option {name}", "argument": "argument {name}",
         "needs_value": "option {name} needs a value", "bad_option": "option {name}: {detail}",
         "file": "cannot open file {name}: {detail}", "other": "bad command line: {detail}",
+        "extra": "unexpected extra arguments {names}", "takes_no_value": "option {name} takes no value",
+        "expected": "expected {kind}", "integer": "a whole number", "number": "a number", "yes_no": "true or false",
+        "date": "a date (like 2024-06-30)", "text": "text",
         "did_you_mean": "did you mean {name}?", "help": "see {commands} for usage", "or": " or ",
         "abort": "aborted", "sep": "; ", "colon": "; ", "list": ", ", "quote": "'{}'",
     },
@@ -117,12 +122,20 @@ def usage_message(exc: BaseException, lang: str = "zh") -> str:
         if word is not None:
             allowed = m["colon"] + m["choices"].format(names=m["list"].join(choices)) if choices else ""
             parts.append(m["bad_value"].format(what=what, value=q(word)) + allowed)
+        elif (coerced := _coercion_error(exc)) is not None:  # typer checks a value with pydantic: its English stays out
+            value, expected = coerced
+            parts.append(m["bad_value"].format(what=what, value=q(value)) + m["colon"] + m["expected"].format(kind=m[expected]))
         else:
             parts.append(m["bad_value_unnamed"].format(what=what, detail=text))
     elif kind == "BadOptionUsage":
         name = q(exc.option_name)
         needs = re.search(r"requires (an|\d+) arguments?", text)
-        parts.append(m["needs_value"].format(name=name) if needs else m["bad_option"].format(name=name, detail=text))
+        if needs:
+            parts.append(m["needs_value"].format(name=name))
+        elif "does not take a value" in text:
+            parts.append(m["takes_no_value"].format(name=name))
+        else:
+            parts.append(m["bad_option"].format(name=name, detail=text))
     elif kind == "UsageError" and _is_group(ctx):
         found = re.search(r"No such command " + _QUOTED, text)
         word = found.group(2) if found else None
@@ -133,6 +146,8 @@ def usage_message(exc: BaseException, lang: str = "zh") -> str:
             parts.append(m["no_command"].format(name=q(word)) if word is not None else m["missing_command"])
             if choices:
                 parts.append(m["commands"].format(names=m["list"].join(choices)))
+    elif extra := re.search(r"unexpected extra arguments?(?:\(s\))? \((.*)\)", text):
+        parts.append(m["extra"].format(names=m["list"].join(q(w) for w in extra.group(1).split())))
     elif kind == "FileError":
         parts.append(m["file"].format(name=q(getattr(exc, "filename", "")), detail=text))
     else:
@@ -142,6 +157,22 @@ def usage_message(exc: BaseException, lang: str = "zh") -> str:
     if close:
         parts.append(m["did_you_mean"].format(name=q(close[0])))
     return m["sep"].join(parts) + "\n" + _help_line(ctx, m)
+
+
+def _coercion_error(exc: BaseException) -> tuple[str, str] | None:
+    """(the value given, what was expected) when typer's pydantic coercion refused a value."""
+    errors = getattr(exc.__cause__, "errors", None)
+    if not callable(errors):
+        return None
+    try:
+        first = errors()[0]
+    except (IndexError, TypeError, ValueError):
+        return None
+    kind = str(first.get("type", ""))
+    expected = next((word for prefix, word in (("int", "integer"), ("float", "number"), ("decimal", "number"),
+                                               ("bool", "yes_no"), ("date", "date"), ("string", "text"))
+                     if kind.startswith(prefix)), None)
+    return (str(first.get("input", "")), expected) if expected else None
 
 
 def _name(param: Any) -> str:
