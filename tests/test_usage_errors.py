@@ -129,3 +129,15 @@ def test_the_documentation_commands_missing_or_broken_inputs_are_said_in_chinese
         done = evaluator("docs", *args, "-o", str(tmp_path / "site"))
         assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
         assert said in done.stderr and not (tmp_path / "site").exists(), done.stderr
+
+
+def test_a_template_under_a_name_that_is_no_workbook_is_refused_and_not_written(tmp_path):
+    done = evaluator("template", "-o", str(tmp_path / "台账.txt"))
+    assert done.returncode == 1 and "文件名应以 .xlsx 结尾" in done.stderr and not (tmp_path / "台账.txt").exists(), done.stderr
+    done = evaluator("template", "-o", str(tmp_path / "台账.xlsx"), "--year", "2024")
+    assert done.returncode == 0 and (tmp_path / "台账.xlsx").read_bytes()[:2] == b"PK", done.stderr
+
+
+def test_a_clause_not_in_the_policy_is_said_with_the_policys_title(policy):
+    done = evaluator("why-not", FACTS, "--unit", "办公厅", "--clause", "4.1.22")
+    assert done.returncode != 0 and f"《{policy.policy.title}》中没有条款“4.1.22”" in done.stderr, done.stderr

@@ -271,6 +271,9 @@ def template(output: Path = typer.Option(..., "--output", "-o", help="The ledger
              roster: Optional[Path] = typer.Option(None, "--roster", help="A fact set or ledger whose units fill the 机构 sheet.")) -> None:
     """An empty ledger workbook (台账) for the year, generated from the policy: one sheet per kind of record."""
     from evaluator.inputs.ledger.template import write_template
+    if output.suffix.lower() != ".xlsx":   # a workbook under another name would open as garbage, or not at all
+        raise UsageError(say("台账模板是 Excel 工作簿,文件名应以 .xlsx 结尾,而不是“{o}”", "the ledger template is a workbook: name it X.xlsx, not '{o}'",
+                             o=output.name))
     year = year or datetime.date.today().year
     compiled = choose_policy(year, None, policy)
     units = None
@@ -278,7 +281,7 @@ def template(output: Path = typer.Option(..., "--output", "-o", help="The ledger
         factset, _ = load_year(roster, policy)
         units = [u.model_dump() for u in factset.units.values()]
     write_atomically(output, write_template(compiled, year, units))
-    out.print(say("已写入 {o}:{y} 年度台账模板({p})", "wrote {o}: the {y} ledger template ({p})", o=output, y=year, p=compiled.id),
+    out.print(say("已写入 {o}:{y} 年度台账模板(按{p})", "wrote {o}: the {y} ledger template ({p})", o=output, y=year, p=compiled.policy.title),
               markup=False, soft_wrap=True)
 
 
