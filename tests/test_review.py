@@ -118,13 +118,15 @@ def test_coverage_lists_units_points_and_undocumented_clauses(example):
     assert "没有场景说明的条款(0):无" in text
 
 
-def test_cli_commands_run_in_chinese():
+def test_cli_commands_run_in_chinese(example):
     for args in (["explain", "--unit", "办公厅", "--clause", "4.3.2.1"], ["why-not", "--unit", "office", "--clause", "4.3.2.5"],
                  ["coverage", "--features", str(ROOT / "features")]):
         done = subprocess.run([sys.executable, "-m", "evaluator", args[0], str(EXAMPLES / "2024.yaml"), *args[1:]],
-                              capture_output=True, text=True, cwd=ROOT)
+                              capture_output=True, text=True, cwd=ROOT, env={**os.environ, "COLUMNS": "250"})
         assert done.returncode == 0, done.stderr
         assert "Traceback" not in done.stderr
+        if args[0] != "why-not":  # a heading names the policy by its title, not its id
+            assert example.policy.policy.title in done.stdout and example.policy.id not in done.stdout, done.stdout
     done = subprocess.run([sys.executable, "-m", "evaluator", "explain", str(EXAMPLES / "2024.yaml"), "--unit", "nobody"],
                           capture_output=True, text=True)
     assert done.returncode == 1 and "没有机构“nobody”" in done.stderr

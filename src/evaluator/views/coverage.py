@@ -58,7 +58,7 @@ def clause_coverage(ev: Evaluation, features: Path | None) -> list[ClauseCoverag
 def print_coverage(ev: Evaluation, features: Path | None, console: Console) -> None:
     rows = clause_coverage(ev, features)
     names = {u.id: u.name for u in ev.factset.units.values()}
-    table = Table(title=f"{ev.factset.year} 年条款覆盖 · {ev.policy.id}", title_justify="left")
+    table = Table(title=f"{ev.factset.year} 年条款覆盖 · {ev.policy.policy.title}", title_justify="left")
     for header in ("条款", "标题", "计分", "未计分的认定", "机构及分值", "场景"):
         table.add_column(header, no_wrap=header in ("条款", "计分", "场景"))
     for row in rows:

@@ -22,7 +22,7 @@ def print_explanation(ev: Evaluation, unit: str, clause: str | None, console: Co
     only = find_clause(ev, clause) if clause else None
     score = next(s for s in ev.scorecard.units if s.unit == uid)
     sections = ev.policy.policy.sections
-    console.print(f"[bold]{escape(score.name)}[/bold]({uid})· 实际工作人员 {score.staff} 人 · {ev.factset.year} 年 · 考核办法 {ev.policy.id}")
+    console.print(f"[bold]{escape(score.name)}[/bold]({uid})· 实际工作人员 {score.staff} 人 · {ev.factset.year} 年 · {escape(ev.policy.policy.title)}")
     for part in score.sections:   # the policy's sections, each as its kind scores it
         console.print("  " + escape(section_summary(part, score.staff)))
     console.print(f"  总分 {two_places(score.total)} · 名次 {score.rank} · "
