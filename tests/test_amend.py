@@ -288,7 +288,8 @@ def test_diff_lists_the_amendment_first(policy):
                           capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"})
     assert done.returncode == 0, done.stderr
     shown = done.stdout
-    assert shown.startswith(f"修订内容:method-2025-draft 对 method-2020 的 {len(result.amendment)} 处修改\n"
+    draft, base = (f"《{load_policy(path).policy.title}》" for path in (DRAFT, POLICY))
+    assert shown.startswith(f"修订内容:{draft}对{base}的 {len(result.amendment)} 处修改\n"
                             f"  4.1.2 {leave_limit}\n"), shown
     title = policy.clauses["4.1.2"].parameters["leave_limit"].title
     assert f"  4.1.2 {title}的原文:“…不得超过 15 天” → “…不得超过 10 天”\n" in shown

@@ -55,7 +55,8 @@ def test_the_two_sides_are_named_with_their_year_and_policy(sides):
     for side, ev in (("old", old), ("new", new)):
         assert data[side]["year"] == ev.factset.year and data[side]["policy"] == ev.policy.id
     said = data["comparing"]
-    assert said.index(f"{old.factset.year} 年({old.policy.id})") < said.index(f"{new.factset.year} 年({new.policy.id})")
+    assert said.index(f"{old.factset.year} 年按《{old.policy.policy.title}》") < said.index(f"{new.factset.year} 年按《{new.policy.policy.title}》")
+    assert old.policy.id not in said and new.policy.id not in said   # the Chinese names a policy by its title
 
 
 def test_a_staff_change_is_named_with_what_it_alone_does_to_the_per_staff_sections(sides):
@@ -96,7 +97,9 @@ def test_the_terminal_and_markdown_say_the_sides_staff_and_lone_units(older):
         done = subprocess.run([*base, "--format", fmt], capture_output=True, text=True, env=env)
         assert done.returncode == 0, done.stderr
         text = done.stdout
-        assert f"{old.year} 年(method-2020)与 {new.year} 年(method-2025-draft)" in text, fmt
+        titles = [load_policy(path).policy.title for path in (POLICY, DRAFT)]
+        assert f"{old.year} 年按《{titles[0]}》与 {new.year} 年按《{titles[1]}》" in text, fmt
+        assert f"事实:{older} → {EXAMPLES / '2024.yaml'}" in " ".join(text.split()), fmt   # the terminal may wrap it
         assert f"{names[SMALLER[0]]} 实际工作人员 {SMALLER[1]} → {new.units[SMALLER[0]].staff} 人" in text, fmt
         assert names[GONE["id"]] in text and names[APPEARS] in text, fmt
         assert "Traceback" not in done.stderr

@@ -163,9 +163,21 @@ def _staff_change(old: UnitScore, new: UnitScore) -> StaffChange:
 
 
 def comparing(d: Diff) -> str:
-    """2024 年(method-2020)与 2025 年(method-2025-draft): the two sides, old first."""
-    return say("{a} 年({pa})与 {b} 年({pb})", "{a} ({pa}) and {b} ({pb})", a=d.old.factset.year,
-               pa=d.old.policy.id, b=d.new.factset.year, pb=d.new.policy.id)
+    """2024 年按《…(试行)》与 2024 年按《…(2025 年修订草案)》: the two sides, old first, each policy by its title."""
+    return say("{a} 年按{pa}与 {b} 年按{pb}", "{a} ({pa}) and {b} ({pb})", a=d.old.factset.year,
+               pa=policy_name(d.old.policy), b=d.new.factset.year, pb=policy_name(d.new.policy))
+
+
+def policy_name(policy) -> str:
+    """A policy as a sentence names it: 《its title》 in Chinese, its id in English (the titles are Chinese)."""
+    return say("《{t}》", "{i}", t=policy.policy.title, i=policy.id)
+
+
+def facts_compared(d: Diff) -> str:
+    """The fact files of the two sides: one when both read the same, else old → new."""
+    if d.old.factset.path == d.new.factset.path:
+        return say("事实:{p}", "facts: {p}", p=d.new.factset.path)
+    return say("事实:{a} → {b}", "facts: {a} → {b}", a=d.old.factset.path, b=d.new.factset.path)
 
 
 def to_dict(d: Diff) -> dict:

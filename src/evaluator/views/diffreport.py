@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from evaluator.domain.compare import TOTAL
-from evaluator.domain.diff import ClauseDelta, Diff, StaffChange, UnitDelta, comparing, to_dict
+from evaluator.domain.diff import ClauseDelta, Diff, StaffChange, UnitDelta, comparing, facts_compared, policy_name, to_dict
 from evaluator.domain.numbers import signed_two_places, two_places
 from evaluator.i18n import current, listing, say
 from evaluator.views.reports.columns import BRIEF, columns
@@ -72,10 +72,22 @@ def _names(d: Diff) -> dict[str, str]:
 
 def amendment_heading(d: Diff) -> str:
     """What the new version's delta changes, and in which version."""
-    heading = f"{d.new.policy.id} 对 {d.amends} 的 {len(d.amendment)} 处修改"
+    base = policy_name(d.old.policy) if d.amendment_of_old else d.amends   # the base's title is known when it is the old side
+    heading = say("{new}对{base}的 {n} 处修改", "{new}: {n} change(s) to {base}", new=policy_name(d.new.policy), base=base,
+                  n=len(d.amendment))
     if not d.amendment_of_old:
-        heading += f"(本次对照的是 {d.old.policy.id},不是它所修订的版本)"
+        heading += say("(本次对照的是{old},不是它所修订的版本)", " (compared here with {old}, not the version it amends)",
+                       old=policy_name(d.old.policy))
     return heading
+
+
+def _compared(d: Diff) -> str:
+    """比较:the two sides;事实:the files read — the line under every view's heading."""
+    return say("比较:{c};{f}", "Comparing: {c}; {f}", c=comparing(d), f=facts_compared(d))
+
+
+def _title(d: Diff) -> str:
+    return say("{new}对照{old}", "{new} against {old}", new=policy_name(d.new.policy), old=policy_name(d.old.policy))
 
 
 def amendment_lines(d: Diff) -> list[tuple[str | None, str]]:
@@ -88,8 +100,7 @@ def print_diff(d: Diff, console: Console) -> None:
         console.print(escape("修订内容:" + amendment_heading(d)))
         for clause, change in amendment_lines(d):
             console.print(f"  {escape(f'{clause} {change}' if clause else change)}")
-    console.print(escape(f"比较:{comparing(d)} · {d.new.policy.id}({d.new.factset.path}) 对照 "
-                         f"{d.old.policy.id}({d.old.factset.path})"))
+    console.print(escape(_compared(d)))
     if not d.amendment_of_old:  # otherwise the amendment above already says what changed
         for c in d.changes:
             console.print(f"  办法变化 {c.clause} {escape(c.sentence)}")
@@ -124,7 +135,7 @@ def render_json(d: Diff) -> str:
 def render_markdown(d: Diff) -> str:
     names = _names(d)
     headers = section_headers(d)
-    lines = [f"# {d.new.policy.id} 对照 {d.old.policy.id}", "", say("比较:", "Comparing: ") + comparing(d), ""]
+    lines = [f"# {_title(d)}", "", _compared(d), ""]
     if d.amendment:
         lines += ["## 修订内容", "", amendment_heading(d), "", "| 条款 | 修改 |", "|---|---|"]
         lines += [f"| {clause or '—'} | {_cell(change)} |" for clause, change in amendment_lines(d)]
@@ -160,10 +171,10 @@ def _cell(text: str) -> str:
 
 
 _HTML = Environment(autoescape=True).from_string("""<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>{{ new }} 对照 {{ old }}</title>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{{ title }}</title>
 <style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #999;padding:4px 8px}
 .up{color:#060}.down{color:#a00}.num{text-align:right}@media print{@page{size:A4;margin:15mm}body{margin:0}}</style></head>
-<body><h1>{{ new }} 对照 {{ old }}</h1><p>{{ comparing }}</p>
+<body><h1>{{ title }}</h1><p>{{ comparing }}</p>
 {% if amendment %}<h2>修订内容</h2><p>{{ amendment_heading }}</p><table><tr><th>条款</th><th>修改</th></tr>
 {% for clause, change in amendment %}<tr><td>{{ clause or '—' }}</td><td>{{ change }}</td></tr>{% endfor %}</table>{% endif %}
 {% if not amendment_of_old %}<h2>办法变化</h2><ul>{% for c in changes %}<li>{{ c.clause }} {{ c.change }}</li>{% else %}<li>无</li>{% endfor %}</ul>{% endif %}
@@ -180,11 +191,11 @@ _HTML = Environment(autoescape=True).from_string("""<!doctype html>
 
 def render_html(d: Diff) -> str:
     data = to_dict(d)
-    return _HTML.render(new=d.new.policy.id, old=d.old.policy.id, changes=data["policy_changes"], units=d.units,
+    return _HTML.render(title=_title(d), changes=data["policy_changes"], units=d.units,
                         clauses=d.clauses, keys=[k for k, _ in section_headers(d)],
                         score_cell=score_cell, rank_cell=rank_cell, eligible_cell=eligible_cell,
                         clause_cells=clause_cells, direction=_direction,
-                        headings=[h for _, h in section_headers(d)], names=_names(d), comparing=comparing(d),
+                        headings=[h for _, h in section_headers(d)], names=_names(d), comparing=_compared(d),
                         staff=[staff_line(c) for c in d.staff_changes], staff_title=say("人数变化", "Staff changes"),
                         presence=presence_lines(d), presence_title=say("只在一方的机构", "Units on one side only"),
                         amendment=amendment_lines(d), amendment_of_old=d.amendment_of_old,
