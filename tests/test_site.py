@@ -309,6 +309,8 @@ def test_scenarios_without_a_clause_of_the_policy_get_their_own_page(policy, tmp
     assert tmp_path / "site" / "other.html" in pages
     html = page(tmp_path / "site", "other.html")
     assert "没有条款标签" in html and "@clause-9.9" in html and "办法中没有的条款" in html
+    intro = text_of(html.split("<h1>其他场景</h1>", 1)[1].split("</header>", 1)[0])
+    assert f"《{policy.policy.title}》" in intro and policy.id not in intro, "the policy by its title, not its id"
     assert 'href="other.html"' in page(tmp_path / "site", "index.html")
     assert '<p class="empty">本条款还没有场景说明。</p>' in page(tmp_path / "site", "common.html")
 
