@@ -2,6 +2,7 @@
 version; dated values through adopted amendments; the amendment workbook for policy staff."""
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -18,7 +19,7 @@ from evaluator.domain.diff import diff, to_dict as diff_dict
 from evaluator.domain.evaluate import evaluate
 from evaluator.domain.factset import check_factset, load_factset
 from evaluator.domain.policy import load_policy
-from evaluator.domain.policy.amend import AmendedPolicy, dated_values, derive
+from evaluator.domain.policy.amend import HEAD_REQUIRED, HEAD_WORDS, AmendedPolicy, dated_values, derive
 from evaluator.domain.policy.registry import choose_policy, versions
 from evaluator.errors import PolicyError
 from evaluator.inputs.amendment_workbook import amendment_from, amendment_template
@@ -181,13 +182,52 @@ def test_a_bad_head_is_reported_all_at_once(tmp_path):
     with pytest.raises(PolicyError) as caught:
         load_policy(path)
     text = str(caught.value)
-    for part in ("不能写“clauses”", "缺少“effective_from”", "status 应是 draft(草案)或 in_force", "changes 应是修改的列表"):
+    for part in ("不能写“clauses”", f"缺少“{HEAD_WORDS['effective_from']}(effective_from)”",
+                 f"{HEAD_WORDS['status']}(status)应是 draft(草案)或 in_force", f"{HEAD_WORDS['changes']}(changes)应是修改的列表"):
         assert part in text, text
     path.write_text(TINY.replace("amends: method-2020", "amends: method-2002"), encoding="utf-8")
     with pytest.raises(PolicyError) as caught:
         load_policy(path)
     [problem] = caught.value.problems
-    assert problem.line == 2 and "amends 所指的考核办法“method-2002”不存在" in problem.message and "method-2020" in problem.message
+    assert problem.line == 2 and f"{HEAD_WORDS['amends']}(amends)所指的“method-2002”不存在" in problem.message
+    assert "method-2020" in problem.message
+
+
+def test_a_bad_heads_keys_are_named_as_the_office_says_them_with_the_key_beside(tmp_path):
+    """缺少“施行年度(effective_from)”, not 缺少“effective_from”: the office's word for the key, the key
+    itself beside it for whoever writes the YAML; English messages keep the bare key."""
+    from evaluator.i18n import language
+    path = write(tmp_path, "bad.yaml", "amends: method-2020\nchanges:\n  - {clause: 4.1.2, text: 新的条文}\n")
+    missing = [k for k in HEAD_REQUIRED if k not in ("amends", "changes")]
+    with pytest.raises(PolicyError) as caught:
+        load_policy(path)
+    said = [p.message for p in caught.value.problems]
+    assert sorted(said) == sorted(f"修订文件缺少“{HEAD_WORDS[k]}({k})”" for k in missing)
+    assert all(not HEAD_WORDS[k].isascii() for k in HEAD_REQUIRED)
+    with language("en"), pytest.raises(PolicyError) as caught:
+        load_policy(path)
+    assert sorted(p.message for p in caught.value.problems) == sorted(f"the amendment file has no '{k}'" for k in missing)
+
+    # every other problem of a head: no key bare, each one as the office says it
+    path.write_text('id: ""\namends: method-2020\nstatus: adopted\neffective_from: 2025\neffective_until: 2020\n'
+                    "clauses: []\nchanges: []\n", encoding="utf-8")
+    with pytest.raises(PolicyError) as caught:
+        load_policy(path)
+    for problem in caught.value.problems:
+        bare = problem.message
+        for key, word in HEAD_WORDS.items():
+            bare = bare.replace(f"{word}({key})", word)
+        assert not any(k in bare for k in HEAD_WORDS), problem.message
+
+
+def test_the_amendment_workbook_and_a_deltas_messages_say_the_same_words(policy):
+    """One table of the head's words: the workbook's 说明 sheet labels B3 and B4 with it and its steps
+    name the --id and --effective-from values by it."""
+    book = load_workbook(io.BytesIO(amendment_template(policy)))
+    guide = book["说明"]
+    assert (guide["A3"].value, guide["A4"].value) == (HEAD_WORDS["amends"], HEAD_WORDS["title"])
+    steps = " ".join(str(c.value) for c in guide["A"] if c.value)
+    assert f"--id {HEAD_WORDS['id']} --effective-from {HEAD_WORDS['effective_from']}" in steps
 
 
 def test_amendments_of_amendments_and_a_circle(tmp_path):

@@ -157,7 +157,7 @@ def test_one_condition_reads_the_same_on_the_site_in_why_not_and_in_check_policy
 
     build_site(policy, ROOT / "features", None, tmp_path / "site")
     html = (tmp_path / "site" / f"{large.clause.section}.html").read_text(encoding="utf-8")
-    row = html.split(f'<td class="id">{large.id}</td>', 1)[1].split("</tr>", 1)[0]
+    row = html.split(f'<td class="rule" title="{large.id}">', 1)[1].split("</tr>", 1)[0]   # the row, found by its tooltip
     assert words in row
 
     short = participants.value - 1

@@ -137,15 +137,39 @@ def test_every_clause_is_on_its_section_page_with_the_methods_wording(site, poli
             assert str(escape(parameter.title)) in block and str(escape(parameter.text)) in block
             assert not re.search(rf"(?<![A-Za-z0-9_]){name}(?![A-Za-z0-9_])", text_of(block)), (clause.id, name)
         for rule in clause.rules:
-            assert rule.id in block and str(escape(rule.title)) in block
+            assert str(escape(rule.title)) in block
             if str(rule.points).startswith("$"):   # the points column: the value and the parameter's title
-                [row] = [r for t in tables(block, "rules") for r in t["rows"] if r["cells"][:1] == [rule.id]]
-                assert row["cells"][3].endswith(f"({clause.parameters[str(rule.points)[1:]].title})"), row
+                [row] = [r for t in tables(block, "rules") for r in t["rows"] if r["cells"][0].startswith(rule.title)]
+                assert row["cells"][2].endswith(f"({clause.parameters[str(rule.points)[1:]].title})"), row
         for rid in clause.rulings:
             assert f'href="index.html#ruling-{rid}"' in block
     for key, other in SECTION_PAGES.items():  # and on no other section's page
         clauses = {c.id for c in policy.policy.clauses if c.section != key}
         assert not clauses & set(re.findall(r'<section class="clause" id="clause-([^"]+)"', page(site, other)))
+
+
+def test_a_rule_is_named_by_its_title_with_its_id_as_the_tooltip(site, policy):
+    """The rules table names a rule as the method's readers know it; its id (the policy file's key)
+    is only the cell's tooltip, for finding the rule in the file, and nowhere in the table's text."""
+    for clause in policy.policy.clauses:
+        block = page(site, SECTION_PAGES[clause.section]).split(f'id="clause-{clause.id}"', 1)[1].split('<section class="clause"', 1)[0]
+        [rules] = tables(block, "rules")
+        shown = text_of(block.split('<table class="rules">', 1)[1].split("</table>", 1)[0])
+        for rule in clause.rules:
+            assert f'<td class="rule" title="{escape(rule.id)}">{escape(rule.title)}' in block, (clause.id, rule.id)
+            assert not re.search(rf"(?<![A-Za-z0-9_-]){re.escape(rule.id)}(?![A-Za-z0-9_-])", shown), (clause.id, rule.id)
+        assert rules["rows"][0]["cells"][0] == "规则" and "名称" not in rules["rows"][0]["cells"]
+
+
+def test_a_rule_that_replaces_another_names_it_by_its_title(site, policy):
+    """取代“提请二审通过并报批”, not 取代 second-reading: the replaced rule as the table itself names it."""
+    replacing = [(c, r) for c in policy.policy.clauses for r in c.rules if r.replaces]
+    assert replacing, "the method has a rule that replaces another"
+    for clause, rule in replacing:
+        replaced = next(r for r in clause.rules if r.id == rule.replaces)
+        block = page(site, SECTION_PAGES[clause.section]).split(f'id="clause-{clause.id}"', 1)[1].split('<section class="clause"', 1)[0]
+        [row] = [r for t in tables(block, "rules") for r in t["rows"] if r["cells"][0].startswith(rule.title)]
+        assert f"取代“{replaced.title}”" in row["cells"][0] and rule.replaces not in row["cells"][0], row
 
 
 def test_clauses_are_in_the_policys_order_and_daily_work_is_grouped_by_part(site, policy):
@@ -285,6 +309,8 @@ def test_scenarios_without_a_clause_of_the_policy_get_their_own_page(policy, tmp
     assert tmp_path / "site" / "other.html" in pages
     html = page(tmp_path / "site", "other.html")
     assert "没有条款标签" in html and "@clause-9.9" in html and "办法中没有的条款" in html
+    intro = text_of(html.split("<h1>其他场景</h1>", 1)[1].split("</header>", 1)[0])
+    assert f"《{policy.policy.title}》" in intro and policy.id not in intro, "the policy by its title, not its id"
     assert 'href="other.html"' in page(tmp_path / "site", "index.html")
     assert '<p class="empty">本条款还没有场景说明。</p>' in page(tmp_path / "site", "common.html")
 

@@ -11,6 +11,7 @@ import threading
 import time
 import warnings
 from decimal import Decimal
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -216,6 +217,18 @@ def test_a_bad_amendment_is_said_in_chinese_and_nothing_is_scored(year, app):
     client = TestClient(too_big)
     big = whatif(client, sign_in(client, "admin"), files={"amendment": ("x.yaml", b"#" * 5000, "application/x-yaml")})
     assert big.status_code == 413
+
+
+def test_a_delta_without_its_year_is_told_by_the_offices_word_for_it(year, app):
+    """An uploaded delta missing its 施行年度 is told so (缺少“施行年度(effective_from)”), the key beside
+    the word for the YAML's writer: not the bare key alone."""
+    from evaluator.domain.policy.amend import HEAD_WORDS
+    admin, token = year
+    delta = DELTA.format(clause=LEAVE[0], limit=LEAVE[1], value=3).replace("effective_from: 2025\n", "")
+    response = whatif(admin, token, files={"amendment": ("x.yaml", delta.encode(), "application/x-yaml")})
+    assert response.status_code == 422, response.text[-400:]
+    text = unescape(response.text)
+    assert f"缺少“{HEAD_WORDS['effective_from']}(effective_from)”" in text and "缺少“effective_from”" not in text
 
 
 # --- the run as a background job ----------------------------------------------------------------------

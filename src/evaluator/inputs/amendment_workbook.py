@@ -32,7 +32,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineError, CalamineWorkbook
 
 from evaluator.domain.numbers import plain
-from evaluator.domain.policy.amend import resolve
+from evaluator.domain.policy.amend import HEAD_WORDS, resolve
 from evaluator.domain.policy.load import CompiledPolicy
 from evaluator.domain.vocabulary import number
 from evaluator.errors import Cell, EvaluatorError, Notice, PolicyError, Problem, did_you_mean
@@ -41,7 +41,7 @@ from evaluator.inputs.yamlio import parse_text
 from evaluator.views.reports.xlsx import HEADER_FILL, HEADER_FONT, _header
 
 GUIDE_SHEET, PARAMETERS_SHEET, CLAUSES_SHEET = "说明", "参数", "条文"
-AMENDS_LABEL = "考核办法"            # 说明!A3: the id of the version amended is in B3
+AMENDS_LABEL = HEAD_WORDS["amends"]   # 说明!A3 (考核办法): the id of the version amended is in B3
 PARAMETER_HEADERS = ("条款", "条款标题", "参数", "含义", "单位", "现值", "新值", "办法原文", "新原文")
 CLAUSE_HEADERS = ("条款", "标题", "办法原文", "新条文")
 WIDTHS = {PARAMETERS_SHEET: (10, 22, 20, 36, 8, 8, 10, 50, 50), CLAUSES_SHEET: (10, 24, 80, 80)}
@@ -97,7 +97,7 @@ def _guide(ws: Worksheet, compiled: CompiledPolicy) -> None:
     policy = compiled.policy
     ws.column_dimensions["A"].width, ws.column_dimensions["B"].width, ws.column_dimensions["C"].width = 16, 24, 90
     ws.cell(row=1, column=1, value=f"{policy.title} —— 修订工作簿").font = Font(bold=True, size=14)
-    for row, (key, value) in ((3, (AMENDS_LABEL, compiled.id)), (4, ("标题", policy.title))):
+    for row, (key, value) in ((3, (AMENDS_LABEL, compiled.id)), (4, (HEAD_WORDS["title"], policy.title))):
         ws.cell(row=row, column=1, value=key).font = HEADER_FONT
         ws.cell(row=row, column=1).fill = HEADER_FILL
         ws.cell(row=row, column=2, value=value)
@@ -106,8 +106,9 @@ def _guide(ws: Worksheet, compiled: CompiledPolicy) -> None:
         f"要修改某个参数:在该行的“新值”列填写新的数值;如办法原文也随之改变,在“新原文”列写出修改后的原文。不改的行留空。",
         f"要修改条款原文:在“{CLAUSES_SHEET}”工作表该条款的“新条文”列写出修改后的全文。",
         "不要改动工作表名称、表头和“条款”“参数”两列;“现值”“办法原文”仅供对照。",
-        "填好后由政策研究人员运行:evaluator amendment-from 本工作簿.xlsx --id 修订编号 --effective-from 施行年度 "
-        "--output policies/修订编号.yaml,生成只写修订之处的修订文件;再用 evaluator diff 查看对上一年度的影响。",
+        f"填好后由政策研究人员运行:evaluator amendment-from 本工作簿.xlsx --id {HEAD_WORDS['id']} "
+        f"--effective-from {HEAD_WORDS['effective_from']} --output policies/{HEAD_WORDS['id']}.yaml,"
+        "生成只写修订之处的修订文件;再用 evaluator diff 查看对上一年度的影响。",
     ]
     ws.cell(row=6, column=1, value="填写方法").font = Font(bold=True, size=12)
     for offset, text in enumerate(steps, start=1):

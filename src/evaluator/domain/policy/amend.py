@@ -81,6 +81,17 @@ HEAD_REQUIRED = ("id", "amends", "status", "effective_from", "changes")
 HEAD_OPTIONAL = ("title", "effective_until", "source")
 STATUSES = ("draft", "in_force")
 
+# The head's keys as the office says them. The amendment workbook's 说明 sheet labels its cells with
+# these words, and a problem with a delta's head names the key by its word: the key itself goes
+# beside it, since a delta is YAML and its writer types the key (施行年度(effective_from)).
+HEAD_WORDS = {"id": "修订编号", "amends": "考核办法", "status": "状态", "effective_from": "施行年度",
+              "effective_until": "施行截止年度", "changes": "修改之处", "title": "标题", "source": "原文文件"}
+
+
+def head_key(key: str) -> str:
+    """A head key as a message names it: 施行年度(effective_from) in Chinese, effective_from in English."""
+    return say("{w}({k})", "{k}", w=HEAD_WORDS[key], k=key) if key in HEAD_WORDS else key
+
 # How a field is named in Chinese, in the diff and in messages.
 _FIELD_WORDS = {
     ("clause", "text"): "办法原文", ("clause", "title"): "条款标题", ("clause", "requirements"): "考核要求",
@@ -555,36 +566,36 @@ def _head(document: Any, name: str) -> Mapping[str, Any]:
         problems.append(Problem(name, _line(document, key) if key else _line(document), message, CODE))
 
     if not isinstance(document, Mapping):
-        raise PolicyError([Problem(name, None, say("修订文件应是一个映射(id、amends、status、effective_from、changes)",
-                                                   "an amendment file is a mapping (id, amends, status, effective_from, changes)"), CODE)])
+        raise PolicyError([Problem(name, None, say("修订文件应是一个映射({a})", "an amendment file is a mapping ({a})",
+                                                   a=listing(map(head_key, HEAD_REQUIRED))), CODE)])
     known = (*HEAD_REQUIRED, *HEAD_OPTIONAL)
     for key in document:
         if key not in known:
-            report(key, say("修订文件中不能写“{k}”(修订只写 changes 中的修改;可写:{a}){d}",
-                            "an amendment file cannot have '{k}' (it says what it changes under changes; keys: {a}){d}",
-                            k=key, a=listing(known), d=did_you_mean(str(key), known)))
+            report(key, say("修订文件中不能写“{k}”(修订的内容都写在{c}中;可写:{a}){d}",
+                            "an amendment file cannot have '{k}' (it says what it changes under {c}; keys: {a}){d}",
+                            k=key, c=head_key("changes"), a=listing(map(head_key, known)), d=did_you_mean(str(key), known)))
     for key in HEAD_REQUIRED:
         if key not in document:
-            report(None, say("修订文件缺少“{k}”", "the amendment file has no '{k}'", k=key))
+            report(None, say("修订文件缺少“{k}”", "the amendment file has no '{k}'", k=head_key(key)))
     for key in ("id", "amends", "title", "source"):
         value = document.get(key)
         if key in document and not (isinstance(value, str) and value.strip()):
-            report(key, say("“{k}”应是非空的文字", "'{k}' must be non-empty text", k=key))
+            report(key, say("“{k}”应是非空的文字", "'{k}' must be non-empty text", k=head_key(key)))
     if "status" in document and document["status"] not in STATUSES:
-        report("status", say("status 应是 draft(草案)或 in_force(已通过施行),而不是“{v}”",
-                             "status is draft or in_force, not '{v}'", v=document["status"]))
+        report("status", say("{k}应是 draft(草案)或 in_force(已通过施行),而不是“{v}”",
+                             "{k} is draft or in_force, not '{v}'", k=head_key("status"), v=document["status"]))
     for key in ("effective_from", "effective_until"):
         value = document.get(key)
         if key in document and not (value is None and key == "effective_until") and \
                 not (isinstance(value, int) and not isinstance(value, bool)):
-            report(key, say("“{k}”应是年份,如 2025", "'{k}' must be a year, like 2025", k=key))
+            report(key, say("“{k}”应是年份,如 2025", "'{k}' must be a year, like 2025", k=head_key(key)))
     until, start = document.get("effective_until"), document.get("effective_from")
     if isinstance(until, int) and isinstance(start, int) and until < start:
-        report("effective_until", say("effective_until {u} 早于 effective_from {f}", "effective_until {u} is before effective_from {f}",
-                                      u=until, f=start))
+        report("effective_until", say("{ku} {u} 早于{kf} {f}", "{ku} {u} is before {kf} {f}",
+                                      ku=head_key("effective_until"), u=until, kf=head_key("effective_from"), f=start))
     changes = document.get("changes")
     if "changes" in document and not (isinstance(changes, list) and changes):
-        report("changes", say("changes 应是修改的列表,至少一项", "changes is a list of at least one change"))
+        report("changes", say("{k}应是修改的列表,至少一项", "{k} is a list of at least one change", k=head_key("changes")))
     if "amends" in document and document.get("amends") == document.get("id"):
         report("amends", say("修订不能修改它自己", "an amendment cannot amend itself"))
     if problems:
@@ -606,8 +617,8 @@ def _base_path(base_id: str, path: Path, line: int | None) -> Path:
             return match[0].path
         known += [v.id for v in found if v.id not in known]
     raise PolicyError([Problem(str(path), line, say(
-        "amends 所指的考核办法“{b}”不存在(在 {f} 中有:{k}){d}", "amends names the policy '{b}', which is not in {f} (there: {k}){d}",
-        b=base_id, f=listing(map(str, folders)), k=listing(known) or "—", d=did_you_mean(base_id, known)), CODE)])
+        "{a}所指的“{b}”不存在(在 {f} 中有:{k}){d}", "{a} names the policy '{b}', which is not in {f} (there: {k}){d}",
+        a=head_key("amends"), b=base_id, f=listing(map(str, folders)), k=listing(known) or "—", d=did_you_mean(base_id, known)), CODE)])
 
 
 # --- dated values ----------------------------------------------------------------------------

@@ -153,8 +153,9 @@ def _rule_row(policy: CompiledPolicy, clause: Clause, rule: Rule) -> dict[str, s
     params = clause.parameters
     compiled = policy.rules_by_key[f"{clause.id}/{rule.id}"]   # its conditions as parsed: the words of render.py
     notes = []
-    if rule.replaces:
-        notes.append(f"取代 {rule.replaces}")
+    if rule.replaces:   # a rule of the same clause (load.py checks it), named as the table names it: by its title
+        replaced = next(r for r in clause.rules if r.id == rule.replaces)
+        notes.append(f"取代“{replaced.title}”")
     if rule.disqualifies:
         notes.append("取消评优资格")
     if rule.silent:
