@@ -433,7 +433,7 @@ def test_bad_cells_of_the_amendment_workbook_are_named_by_sheet_and_cell(tmp_pat
     assert [(str(p.line), p.message) for p in caught.value.problems] == [
         (f"参数!G{limit}(新值)", "“十天”不是数字;新值应写数字,如 10 或 0.5"),
         (f"参数!C{rate}(参数)", "条款 4.1.2 没有参数“leave_rat”;您是不是要写“leave_rate”?"),
-        ("条文!A2(条款)", "method-2020 中没有条款“4.1.9”;您是不是要写“4.3.1.9”?"),
+        ("条文!A2(条款)", f"《{policy.policy.title}》中没有条款“4.1.9”;您是不是要写“4.3.1.9”?"),
     ]
     empty = tmp_path / "empty.xlsx"
     empty.write_bytes(amendment_template(policy))

@@ -165,12 +165,7 @@ def _staff_change(old: UnitScore, new: UnitScore) -> StaffChange:
 def comparing(d: Diff) -> str:
     """2024 年按《…(试行)》与 2024 年按《…(2025 年修订草案)》: the two sides, old first, each policy by its title."""
     return say("{a} 年按{pa}与 {b} 年按{pb}", "{a} ({pa}) and {b} ({pb})", a=d.old.factset.year,
-               pa=policy_name(d.old.policy), b=d.new.factset.year, pb=policy_name(d.new.policy))
-
-
-def policy_name(policy) -> str:
-    """A policy as a sentence names it: 《its title》 in Chinese, its id in English (the titles are Chinese)."""
-    return say("《{t}》", "{i}", t=policy.policy.title, i=policy.id)
+               pa=d.old.policy.named, b=d.new.factset.year, pb=d.new.policy.named)
 
 
 def facts_compared(d: Diff) -> str:

@@ -230,8 +230,7 @@ def _parameter_rows(sheet, columns, base, name, problems, notices) -> list[Fille
         clause_id, param = _text(_at(row, columns["条款"])), _text(_at(row, columns["参数"]))
         clause = base.clauses.get(clause_id)
         if clause is None:
-            problems.append(Problem(name, sheet.cell(r, columns["条款"] + 1, "条款"), say(
-                "{p} 中没有条款“{c}”{d}", "{p} has no clause '{c}'{d}", p=base.id, c=clause_id, d=did_you_mean(clause_id, base.clauses)), CODE))
+            problems.append(_no_clause(name, sheet.cell(r, columns["条款"] + 1, "条款"), base, clause_id))
             continue
         if param not in clause.parameters:
             problems.append(Problem(name, sheet.cell(r, columns["参数"] + 1, "参数"), say(
@@ -276,8 +275,7 @@ def _clause_rows(sheet, columns, base, name, problems, notices) -> list[FilledCh
         clause_id = _text(_at(row, columns["条款"]))
         clause = base.clauses.get(clause_id)
         if clause is None:
-            problems.append(Problem(name, sheet.cell(r, columns["条款"] + 1, "条款"), say(
-                "{p} 中没有条款“{c}”{d}", "{p} has no clause '{c}'{d}", p=base.id, c=clause_id, d=did_you_mean(clause_id, base.clauses)), CODE))
+            problems.append(_no_clause(name, sheet.cell(r, columns["条款"] + 1, "条款"), base, clause_id))
             continue
         if new_text != clause.text:
             out.append(FilledChange({"clause": clause_id, "text": new_text}, sheet.cell(r, None), clause.text))
@@ -354,3 +352,8 @@ def amendment_from(workbook: Path, delta_id: str, output: Path, effective_from: 
         raise PolicyError(parse_problems)
     resolve(document, output, hashlib.sha256(text.encode()).hexdigest())
     return text, changes, notices
+
+
+def _no_clause(name: str, cell: Cell, base: CompiledPolicy, clause_id: str) -> Problem:
+    return Problem(name, cell, say("{p}中没有条款“{c}”{d}", "{p} has no clause '{c}'{d}", p=base.named, c=clause_id,
+                                   d=did_you_mean(clause_id, base.clauses)), CODE)

@@ -58,5 +58,5 @@ def find_unit(ev: Evaluation, name: str) -> str:
 def find_clause(ev: Evaluation, clause: str) -> str:
     if clause in ev.policy.clauses:
         return clause
-    raise UsageError(say("《{t}》中没有条款“{c}”{hint}", "policy {p} has no clause '{c}'{hint}",
-                         t=ev.policy.policy.title, p=ev.policy.id, c=clause, hint=did_you_mean(clause, ev.policy.clauses)))
+    raise UsageError(say("{p}中没有条款“{c}”{hint}", "policy {p} has no clause '{c}'{hint}",
+                         p=ev.policy.named, c=clause, hint=did_you_mean(clause, ev.policy.clauses)))

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from evaluator.domain.compare import TOTAL
-from evaluator.domain.diff import ClauseDelta, Diff, StaffChange, UnitDelta, comparing, facts_compared, policy_name, to_dict
+from evaluator.domain.diff import ClauseDelta, Diff, StaffChange, UnitDelta, comparing, facts_compared, to_dict
 from evaluator.domain.numbers import signed_two_places, two_places
 from evaluator.i18n import current, listing, say
 from evaluator.views.reports.columns import BRIEF, columns
@@ -72,12 +72,12 @@ def _names(d: Diff) -> dict[str, str]:
 
 def amendment_heading(d: Diff) -> str:
     """What the new version's delta changes, and in which version."""
-    base = policy_name(d.old.policy) if d.amendment_of_old else d.amends   # the base's title is known when it is the old side
-    heading = say("{new}对{base}的 {n} 处修改", "{new}: {n} change(s) to {base}", new=policy_name(d.new.policy), base=base,
+    base = d.old.policy.named if d.amendment_of_old else d.amends   # the base's title is known when it is the old side
+    heading = say("{new}对{base}的 {n} 处修改", "{new}: {n} change(s) to {base}", new=d.new.policy.named, base=base,
                   n=len(d.amendment))
     if not d.amendment_of_old:
         heading += say("(本次对照的是{old},不是它所修订的版本)", " (compared here with {old}, not the version it amends)",
-                       old=policy_name(d.old.policy))
+                       old=d.old.policy.named)
     return heading
 
 
@@ -87,7 +87,7 @@ def _compared(d: Diff) -> str:
 
 
 def _title(d: Diff) -> str:
-    return say("{new}对照{old}", "{new} against {old}", new=policy_name(d.new.policy), old=policy_name(d.old.policy))
+    return say("{new}对照{old}", "{new} against {old}", new=d.new.policy.named, old=d.old.policy.named)
 
 
 def amendment_lines(d: Diff) -> list[tuple[str | None, str]]:

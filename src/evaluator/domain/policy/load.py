@@ -89,6 +89,11 @@ class CompiledPolicy:
     def id(self) -> str:
         return self.policy.id
 
+    @property
+    def named(self) -> str:
+        """The policy as a sentence names it: 《its title》 in Chinese, its id in English (the titles are Chinese)."""
+        return say("《{t}》", "{i}", t=self.policy.title, i=self.policy.id)
+
     @cached_property
     def clauses(self) -> dict[str, Clause]:
         return {c.id: c for c in self.policy.clauses}
