@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import warnings
+from html import unescape
 
 import pytest
 from openpyxl import load_workbook
@@ -32,7 +34,7 @@ def test_the_year_its_template_and_a_units_provisional_score(app):
     token = sign_in(admin, "admin")
     assert create_year(admin, token).headers["location"] == "/years/2024"
     year = admin.get("/years/2024").text
-    assert "已创建 2024 年度(method-2020,3 个机构)" in year and "已提交 0 / 3" in year
+    assert f"已创建 2024 年度({load_policy(POLICY).policy.title},3 个机构)" in year and "已提交 0 / 3" in year
     assert "<td>办公厅(office)</td>" in admin.get("/users").text   # an account's unit by its roster name, with the id it was made with
     template = load_workbook(io.BytesIO(admin.get("/years/2024/template").content))
     assert [r[1] for r in template["机构"].iter_rows(min_row=2, values_only=True) if r[0]] == ["办公厅", "法制工作委员会", "研究室"]
@@ -63,6 +65,34 @@ def test_the_year_its_template_and_a_units_provisional_score(app):
     assert html.headers["content-type"].startswith("text/html") and "attachment" in html.headers["content-disposition"]
     assert load_workbook(io.BytesIO(admin.get("/years/2024/reports/xlsx").content)).sheetnames[0] == "总表"
     assert admin.get("/years/2024/reports/pdf").status_code == 404
+
+
+def visible(html: str) -> str:
+    """The page's text as a reader sees it: no tags, so no attribute (a form value, a link) counts."""
+    return unescape(re.sub(r"<[^>]+>", " ", html))
+
+
+def test_the_pages_name_the_policy_by_its_title_never_its_id(app):
+    """The years table, the new year's choice of method, the year's heading and the result page."""
+    from evaluator.domain.policy.registry import choose_policy, versions
+    admin = TestClient(app)
+    token = sign_in(admin, "admin")
+    assert create_year(admin, token).status_code == 303
+    policy = choose_policy(2024, None)
+    home = admin.get("/").text
+    assert f"<td>{policy.policy.title}</td>" in home                            # the years table
+    for v in versions():                                                        # the new year's choice
+        assert re.search(rf'<option value="{re.escape(v.id)}">{re.escape(load_policy(v.path).policy.title)}</option>', home)
+    year = admin.get("/years/2024").text
+    assert f"<h1>2024 年度 · {policy.policy.title}</h1>" in year
+    clerk = TestClient(app)
+    assert upload(clerk, sign_in(clerk, "clerk"), good_ledger()).status_code == 303
+    assert admin.post("/years/2024/run", data={"csrf": token}).status_code == 200
+    result = admin.get("/years/2024/result").text
+    assert f"依据《{policy.policy.title}》" in result
+    for page in (home, year, result):
+        for v in versions():
+            assert v.id not in visible(page), v.id
 
 
 def test_a_bad_roster_is_shown_as_a_table_and_no_year_is_made(app):
