@@ -127,6 +127,19 @@ def test_one_event_entered_by_two_units_is_counted_once_as_the_owning_units(tmp_
     assert not any(n.code == "coordinator-record" for n in merged.notices)   # the dropped record asks nothing
 
 
+def test_files_named_in_words_are_said_in_words_with_their_sheet_and_row(tmp_path):
+    """The workbench merges scratch copies: it names each file (办公厅提交的台账), and the places follow in words."""
+    legal = legal_file(tmp_path, {**MEETING, "title": "全市人大工作会议 "})
+    office = office_file(tmp_path)
+    merged = merge_submissions([legal, office], roster(tmp_path / "roster.yaml"),
+                               labels={office: "办公厅提交的台账", legal: "法工委提交的台账"})
+    sheet = layout().by_type["citywide_meeting"].name
+    assert merged.sources["M-1"] == f"办公厅提交的台账“{sheet}”表第 2 行"
+    [notice] = [n for n in merged.notices if n.code == "duplicate-submission"]
+    assert f"办公厅提交的台账“{sheet}”表第 2 行" in notice.message and f"法工委提交的台账“{sheet}”表第 2 行" in notice.message
+    assert "office.xlsx" not in notice.message and "legal.xlsx" not in notice.message
+
+
 def test_events_without_a_date_are_never_dropped_only_pointed_out(tmp_path):
     undated = {k: v for k, v in MEETING.items() if k != "date"}
     office = ledger(tmp_path / "office.xlsx", ["office"], {"citywide_meeting": [undated]})

@@ -95,6 +95,27 @@ def test_the_pages_name_the_policy_by_its_title_never_its_id(app):
             assert v.id not in visible(page), v.id
 
 
+def test_a_merge_notice_names_each_units_submission_not_the_workbenchs_scratch_file(app):
+    """The same meeting entered by 办公厅 and by 法制工作委员会 (its coordinator): counted once, and
+    the result page says whose ledger and which row, by the units' names and the uploads' names."""
+    import datetime as dt
+    from web.workbench import NAME, layout, ledger
+    sheet = layout().by_type["citywide_meeting"].name             # the sheet as the policy's ledger names it
+    meeting = {"unit": NAME["office"], "title": "全市人大工作会议", "coordinators": NAME["legal"], "days": 1, "errors": 0,
+               "date": dt.date(2024, 5, 10)}
+    admin = TestClient(app)
+    token = sign_in(admin, "admin")
+    assert create_year(admin, token).status_code == 303
+    for unit, name in (("office", "办公厅 2024.xlsx"), ("legal", "法工委 2024.xlsx")):
+        assert upload(admin, token, ledger(unit, {"citywide_meeting": [meeting]}), unit=unit, name=name).status_code == 303
+    assert admin.post("/years/2024/run", data={"csrf": token}).status_code == 200
+    notices = re.search(r'<div class="notices">(.*?)</div>', admin.get("/years/2024/result").text, re.S).group(1)
+    assert f"办公厅提交的台账(办公厅 2024.xlsx)“{sheet}”表第 2 行" in unescape(notices)
+    assert f"法制工作委员会提交的台账(法工委 2024.xlsx)“{sheet}”表第 2 行" in unescape(notices)
+    for scratch in ("office", "legal", ".yaml", "-1.xlsx", "!2"):
+        assert scratch not in notices, scratch
+
+
 def test_a_bad_roster_is_shown_as_a_table_and_no_year_is_made(app):
     admin = TestClient(app)
     token = sign_in(admin, "admin")

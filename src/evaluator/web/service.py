@@ -50,7 +50,17 @@ def scratch(store: Store) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+ROSTER_WORDS = "本年度名册"
+
+
+def submission_words(unit_name: str, original_name: str = "") -> str:
+    """A unit's file as sources and notices name it on the pages: whose it is and the upload's own
+    name (办公厅提交的台账(办公厅 2024.xlsx)), never the scratch copy the merge reads."""
+    return f"{unit_name}提交的台账" + (f"({original_name})" if original_name else "")
+
+
 def file_stem(unit: str, index: int = 0) -> str:
+    """The scratch copy's name: safe on any disk, never shown (submission_words names it on the pages)."""
     stem = re.sub(r"[^A-Za-z0-9_-]", "_", unit)[:40] or "unit"
     return f"{stem}-{index}" if index else stem
 
@@ -151,10 +161,10 @@ def check_unit_file(store: Store, year: dict, unit: str, content: bytes, ext: st
     with language("zh"), scratch(store) as folder:
         path = folder / f"{file_stem(unit)}.{ext}"
         path.write_bytes(content)
-        merged = merge_submissions([path], roster)
+        names = {u["id"]: u["name"] for u in year["units"]}
+        merged = merge_submissions([path], roster, labels={roster: ROSTER_WORDS, path: submission_words(names.get(unit, unit))})
         submitted = merged.submissions[1].unit
         if submitted != unit:
-            names = {u["id"]: u["name"] for u in year["units"]}
             raise WrongUnit(f"这个文件是“{names.get(submitted, submitted)}”的台账(机构表中列的是它),"
                             f"不是“{names.get(unit, unit)}”的;请上传本机构的台账")
         ev = evaluate(merged.factset, merged.policy)
@@ -168,7 +178,7 @@ def merge_latest(store: Store, year: dict, progress: Progress = None):
     names = {u["id"]: u["name"] for u in year["units"]}
     tell = progress or (lambda stage, done=0, total=0: None)
     with language("zh"), scratch(store) as folder:
-        paths, labels = [], {}
+        paths, labels, said = [], {}, {roster: ROSTER_WORDS}
         for index, (unit, sub) in enumerate(sorted(latest.items())):
             if unit not in names:
                 continue                                # a unit no longer on the roster
@@ -176,6 +186,7 @@ def merge_latest(store: Store, year: dict, progress: Progress = None):
             shutil.copyfile(store.file_path(sub["sha256"], sub["ext"]), path)
             paths.append(path)
             labels[path.name] = f"{names[unit]}:{sub['original_name']}"
+            said[path] = submission_words(names[unit], sub["original_name"])
         tell("读取台账", 0, len(paths))
 
         def read(done: int, total: int) -> None:
@@ -183,7 +194,7 @@ def merge_latest(store: Store, year: dict, progress: Progress = None):
             if done == total:
                 tell("合并")                      # every file read: what is left is joining them
         try:
-            merged = merge_submissions(paths, roster, read)
+            merged = merge_submissions(paths, roster, read, labels=said)
         except FactSetError as exc:
             raise MergeFailed(exc.problems, labels) from None
     return merged, latest, names, labels

@@ -68,6 +68,7 @@ class Submission:
     unit: str | None                    # the submitting unit; None for the roster (the office's own records)
     factset: FactSet | None = None      # as read (with the roster's units); None when it did not read
     kept: int = 0                       # records of this file in the merged fact set
+    spoken: bool = False                # the label was given in words (办公厅提交的台账): places are said in words too
 
 
 @dataclass(frozen=True)
@@ -76,9 +77,20 @@ class Origin:
     file: str                           # Submission.label
     where: str                          # `请假!14` (workbook row) or `12` (line of a YAML/JSON file); "" if unknown
     id: str                             # the id as written in that file
+    spoken: bool = False                # Submission.spoken: `办公厅提交的台账“请假”表第 14 行`, not `file:请假!14`
 
     def __str__(self) -> str:
+        if self.spoken:
+            return self.file + in_words(self.where)
         return f"{self.file}:{self.where}" if self.where else self.file
+
+
+def in_words(where: str) -> str:
+    """A place as a reader says it: `请假!14` → “请假”表第 14 行, `12` → 第 12 行."""
+    sheet, _, row = where.rpartition("!")
+    if not row:
+        return ""
+    return f"“{sheet}”表第 {row} 行" if sheet else f"第 {row} 行"
 
 
 @dataclass
@@ -110,21 +122,25 @@ class _Entry:
     asks: Notice | None = None          # a coordinator's record: the owning unit is asked to confirm it, if kept
 
 
-def merge_submissions(submissions: list[Path], roster: Path, progress: Callable[[int, int], None] | None = None) -> Merged:
+def merge_submissions(submissions: list[Path], roster: Path, progress: Callable[[int, int], None] | None = None,
+                      labels: dict[Path, str] | None = None) -> Merged:
     """The units' submissions merged into one fact set under the roster's year, policy and units,
     or `FactSetError` listing every problem of every file. `progress(n, N)` is told after each
-    file is read (the workbench shows it during a long run)."""
+    file is read (the workbench shows it during a long run). `labels` names files in words for
+    sources and notices (the workbench's 办公厅提交的台账(…), whose files are its own scratch
+    copies); a file not in it is named by its file name (its path where names repeat)."""
     from evaluator.domain.policy.registry import choose_policy
     roster = Path(roster)
     paths = [Path(p) for p in submissions]
     office = load_factset(roster)                    # a bad roster: its own problems, nothing else can be read
     policy = choose_policy(office.year, office.policy)
     vocabulary = policy.vocabulary
-    labels = _labels([roster, *paths])
+    given = {Path(p): label for p, label in (labels or {}).items()}
+    named = [(given[p], True) if p in given else (label, False) for p, label in zip([roster, *paths], _labels([roster, *paths]))]
     problems: list[Problem] = []
     notices: list[Notice] = list(office.notices)
-    subs = [Submission(roster, labels[0], None, office)]
-    entries: list[_Entry] = [_Entry(0, r, _origin(labels[0], office, r.id), office.lines.get(r.id)) for r in office.facts]
+    subs = [Submission(roster, named[0][0], None, office, spoken=named[0][1])]
+    entries: list[_Entry] = [_Entry(0, r, _origin(subs[0], office, r.id), office.lines.get(r.id)) for r in office.facts]
     roster_units = [{"id": u.id, "name": u.name, "staff": u.staff} for u in office.units.values()]
     names = UnitNames.of(roster_units)
     seen_files = {_resolved(roster): roster}
@@ -139,7 +155,7 @@ def merge_submissions(submissions: list[Path], roster: Path, progress: Callable[
             continue
         seen_files[key] = path
         index = len(subs)
-        sub = Submission(path, labels[position], None)
+        sub = Submission(path, named[position][0], None, spoken=named[position][1])
         subs.append(sub)
         reading = _Read(path, sub, office, policy, vocabulary, roster_units, names, problems, notices)
         entries += reading.run(index)
@@ -214,7 +230,7 @@ class _Read:
         entries = []
         for record in factset.facts:
             location = lines.get(record.id)
-            origin = Origin(self.sub.label, _where(location), record.id)
+            origin = Origin(self.sub.label, _where(location), record.id, self.sub.spoken)
             entry = _Entry(index, record, origin, location)
             if record.unit != unit:
                 entry.asks = self._coordinated(record, unit, raw_by_id.get(record.id), origin, location)
@@ -521,8 +537,8 @@ def _resolved(path: Path) -> str:
         return str(path)
 
 
-def _origin(label: str, factset: FactSet, fact_id: str) -> Origin:
-    return Origin(label, _where(factset.lines.get(fact_id)), fact_id)
+def _origin(sub: Submission, factset: FactSet, fact_id: str) -> Origin:
+    return Origin(sub.label, _where(factset.lines.get(fact_id)), fact_id, sub.spoken)
 
 
 def _where(location: Location) -> str:
