@@ -322,19 +322,19 @@ async def upload_submission(request: Request):
     try:
         _, content, name, ext = await uploaded(request, "workbook", allow_text=False)
     except UploadRefused as refused:
-        store.audit(user["name"], "拒收上传", f"{year['year']} 年度 {unit['id']}:{refused.message}")
+        store.audit(user["name"], "拒收上传", f"{year['year']} 年度:{refused.message}", unit=unit["id"])
         return refuse(refused.status, error=refused.message)
     try:
         result = await run_in_threadpool(check_unit_file, store, year, unit["id"], content, ext)
     except FactSetError as exc:
-        store.audit(user["name"], "台账未通过检查", f"{year['year']} 年度 {unit['id']}:{name}({len(exc.problems)} 处问题)")
+        store.audit(user["name"], "台账未通过检查", f"{year['year']} 年度:{name}({len(exc.problems)} 处问题)", unit=unit["id"])
         return refuse(422, error=f"“{name}”有 {len(exc.problems)} 处问题,未作为本机构的报送保存;请改正后重新上传",
                       problems=problem_rows(exc.problems, {}))
     except WrongUnit as exc:
-        store.audit(user["name"], "台账未通过检查", f"{year['year']} 年度 {unit['id']}:{name}(其他机构的台账)")
+        store.audit(user["name"], "台账未通过检查", f"{year['year']} 年度:{name}(其他机构的台账)", unit=unit["id"])
         return refuse(422, error=str(exc))
     except EvaluatorError as exc:                      # the engine refused the year: said, never a traceback
-        store.audit(user["name"], "台账未通过检查", f"{year['year']} 年度 {unit['id']}:{name}({exc})")
+        store.audit(user["name"], "台账未通过检查", f"{year['year']} 年度:{name}({exc})", unit=unit["id"])
         return refuse(422, error=f"“{name}”无法评分,未作为本机构的报送保存:{exc}")
     sha = store.put_file(content, ext)
     store.add_submission(year["year"], unit["id"], sha, ext, name, len(content), user["name"])
