@@ -41,6 +41,7 @@ import csv
 import dataclasses
 import hashlib
 import io
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,12 +86,17 @@ class Origin:
         return f"{self.file}:{self.where}" if self.where else self.file
 
 
+PLACE = re.compile(r"^(?:(?P<sheet>.+)!)?(?P<column>[A-Z]*)(?P<row>\d+)(?P<header>(.*))?$")   # str(Cell), or a line
+
+
 def in_words(where: str) -> str:
-    """A place as a reader says it: `请假!14` → “请假”表第 14 行, `12` → 第 12 行."""
-    sheet, _, row = where.rpartition("!")
-    if not row:
-        return ""
-    return f"“{sheet}”表第 {row} 行" if sheet else f"第 {row} 行"
+    """A place as a reader says it: `请假!14` → “请假”表第 14 行, `请假!F1(备注)` → “请假”表第 1 行 F 列(备注),
+    `12` → 第 12 行; anything else as it is."""
+    found = PLACE.match(where)
+    if not found:
+        return f" {where}" if where else ""
+    sheet, column, row, header = found.group("sheet", "column", "row", "header")
+    return (f"“{sheet}”表" if sheet else "") + f"第 {row} 行" + (f" {column} 列" if column else "") + (header or "")
 
 
 @dataclass
@@ -203,7 +209,7 @@ class _Read:
 
     def run(self, index: int) -> list[_Entry]:
         data, read_problems, read_notices = read_factset_document(self.path)
-        self.notices += read_notices
+        self.notices += [self._named(n) for n in read_notices]
         if data is None:
             self.problems.extend(read_problems or [Problem(self.name, None, say("文件中没有事实集", "the file holds no fact set"), "empty")])
             return []
@@ -302,7 +308,7 @@ class _Read:
                 "{s}{l},按记录认定本文件由“{u}”报送;请在{s}中只列本机构一行",
                 "{s} {l_en}; the file is taken as the submission of '{u}', the unit all its records name "
                 "(list only your own unit in {s})", s=sheet, l=listed_zh, l_en=listed_en,
-                u=self.office.units[unit_id].name), unit=unit_id, where=self.name))
+                u=self.office.units[unit_id].name), unit=unit_id, where=self.sub.label if self.sub.spoken else self.name))
             return unit_id
         if not named and not listed:
             if factset is not None and not factset.facts:
@@ -312,6 +318,15 @@ class _Read:
             "cannot tell which unit submitted this file: {s} lists {n} units and its records name {m}; "
             "list only your own unit in {s}", s=sheet, n=len(listed), m=len(named)), "submitter-unknown"))
         return None
+
+    def _named(self, notice: Notice) -> Notice:
+        """A reader's notice about this file, its place named as the caller named the file: the
+        workbench's scratch copy (`…/tmp/…/office-1.xlsx:请假`) is 办公厅提交的台账“请假”表."""
+        if not self.sub.spoken or not (notice.where or "").startswith(self.name):
+            return notice
+        rest = notice.where[len(self.name):].lstrip(":")
+        place = in_words(rest) if "!" in rest else f"“{rest}”表" if rest else ""
+        return dataclasses.replace(notice, where=self.sub.label + place)
 
     def _record_units(self, raw_facts: list, factset: FactSet | None) -> set[str]:
         if factset is not None:
@@ -334,7 +349,7 @@ class _Read:
                 "本文件写“{u}”实际工作人员 {n} 人,名册为 {r} 人;以名册为准",
                 "the file gives '{u}' a staff of {n}, the roster {r}; the roster's count is used",
                 u=self.office.units[unit_id].name, n=staff, r=roster_staff), unit=unit_id,
-                where=_at(self.sub.label, _line_of(item, "staff"))))
+                where=str(Origin(self.sub.label, _where(_line_of(item, "staff")), "", self.sub.spoken))))
 
     def _same_year(self, data: Any) -> None:
         """A submission is of the roster's year and policy (a year that is no year is reported by the checks)."""
@@ -545,11 +560,6 @@ def _where(location: Location) -> str:
     if isinstance(location, Cell):
         return f"{location.sheet}!{location.row}"    # the record's row
     return "" if location is None else str(location)
-
-
-def _at(label: str, location: Location) -> str:
-    where = _where(location)
-    return f"{label}:{where}" if where else label
 
 
 def _line_of(item: Any, key: str) -> Location:
