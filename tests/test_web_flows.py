@@ -116,6 +116,40 @@ def test_a_merge_notice_names_each_units_submission_not_the_workbenchs_scratch_f
         assert scratch not in notices, scratch
 
 
+def test_the_served_report_names_the_ledgers_and_warnings_in_words_not_files_and_codes(app):
+    """The HTML report the workbench serves: no server path, no scratch copy, each warning by its
+    check's title (类别) instead of its code; the muted rule id after each rule title stays."""
+    import datetime as dt
+    from evaluator.domain.completeness import TITLES
+    from web.workbench import NAME, ledger
+    meeting = {"unit": NAME["office"], "title": "全市人大工作会议", "coordinators": NAME["legal"], "days": 1, "errors": 0,
+               "date": dt.date(2024, 5, 10)}
+    admin = TestClient(app)
+    token = sign_in(admin, "admin")
+    assert create_year(admin, token).status_code == 303
+    for unit, name in (("office", "办公厅 2024.xlsx"), ("legal", "法工委 2024.xlsx")):
+        assert upload(admin, token, ledger(unit, {"citywide_meeting": [meeting]}), unit=unit, name=name).status_code == 303
+    assert admin.post("/years/2024/run", data={"csrf": token}).status_code == 200
+    report = admin.get("/years/2024/reports/html").content.decode("utf-8")
+    shown = visible(re.sub(r"<(style|script)>.*?</\1>", "", report, flags=re.S))
+    data = str(app.state.store.data)
+    assert data not in report and "/tmp/" not in report
+    for scratch in ("office.", "office-", "legal.", "legal-", ".yaml:"):
+        assert scratch not in shown, scratch
+    warnings = re.search(r'<section id="warnings">(.*?)</section>', report, re.S).group(1)
+    assert "<th>类别</th>" in warnings and "<th>代码</th>" not in warnings
+    codes = re.findall(r'data-code="([^"]+)"', warnings)
+    titled = [c for c in codes if c in TITLES]
+    assert titled, codes                                        # the 研究室's missing records: checks with titles
+    for code in codes:
+        assert code not in visible(warnings), code
+    for code in titled:
+        assert f'<td class="kind">{TITLES[code]}</td>' in warnings
+    assert "办公厅提交的台账(办公厅 2024.xlsx)" in warnings      # a merge notice's place: the unit's submission
+    policy = load_policy(POLICY)
+    assert f"依据《{policy.policy.title}》考核" in shown and policy.id not in shown
+
+
 def test_a_bad_roster_is_shown_as_a_table_and_no_year_is_made(app):
     admin = TestClient(app)
     token = sign_in(admin, "admin")

@@ -161,6 +161,11 @@ def test_an_adjustment_is_checked_as_a_review_file_is_and_the_reviewed_run_shows
     assert any(e["what"] == "审查评分" and f"调整{adjustment['id']}" in e["detail"] for e in store.audit_log())
     # the reviewed run is the year's latest run: its reports are the reviewed ones
     assert store.latest_run(2024)["id"] == recorded["id"]
+    # ... and its HTML report names the review in words, not the server's scratch copy of it
+    from evaluator.web.reviews import REVIEW_FILE
+    report = reviewer.get("/years/2024/reports/html").content.decode("utf-8")
+    assert '<section id="review">' in report and "考核工作组在工作台录入的审查调整" in report
+    assert str(store.data) not in report and REVIEW_FILE not in report
 
 
 def test_the_leader_approves_the_reviewed_result_and_downloads_the_notice(year, tmp_path):

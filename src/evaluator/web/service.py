@@ -216,6 +216,10 @@ def run_year(store: Store, year: dict, progress: Progress = None) -> tuple[objec
 
 
 def render_reports(ev) -> dict[str, bytes]:
+    """The run's reports. The HTML one is the workbench's: it names the ledgers and the review in
+    words, not by the server's copies of them (reports.html.Served)."""
     from evaluator.views.formats import RUN
+    from evaluator.views.reports.html import Served, render
+    served = Served(facts=f"{ev.factset.year} 年度各机构最新提交的台账", review="考核工作组在工作台录入的审查调整")
     with language("zh"):
-        return {fmt: RUN[fmt].rendered(ev, "zh") for fmt in ("html", "xlsx", "json")}
+        return {"html": render(ev, "zh", served=served), **{fmt: RUN[fmt].rendered(ev, "zh") for fmt in ("xlsx", "json")}}
