@@ -150,6 +150,26 @@ def test_the_served_report_names_the_ledgers_and_warnings_in_words_not_files_and
     assert f"依据《{policy.policy.title}》考核" in shown and policy.id not in shown
 
 
+def test_a_ledgers_review_sheet_is_said_in_the_workbenchs_terms_not_as_a_command(app):
+    """A unit's ledger with adjustments on its 审查调整 sheet: the command line applies them with
+    --review FILE; the unit page says where the workbench takes adjustments, and names no file."""
+    from evaluator.inputs.ledger.layout import REVIEW_SHEET
+    book = load_workbook(io.BytesIO(good_ledger()))
+    sheet = book.create_sheet(REVIEW_SHEET)
+    sheet.append(["编号", "原因"])                               # any row below the header is an adjustment to the reader
+    sheet.append(["A-1", "重复"])
+    out = io.BytesIO()
+    book.save(out)
+    clerk = TestClient(app)
+    admin = TestClient(app)
+    assert create_year(admin, sign_in(admin, "admin")).status_code == 303
+    response = upload(clerk, sign_in(clerk, "clerk"), out.getvalue(), name="办公厅 2024.xlsx")
+    assert response.status_code == 303
+    notices = re.search(r'<div class="notices">(.*?)</div>', clerk.get(response.headers["location"]).text, re.S).group(1)
+    assert f"“{REVIEW_SHEET}”表中有考核工作组的调整" in notices and "“考核工作组审查”页面" in notices
+    assert "--review" not in notices and ".xlsx" not in notices
+
+
 def test_a_bad_roster_is_shown_as_a_table_and_no_year_is_made(app):
     admin = TestClient(app)
     token = sign_in(admin, "admin")

@@ -21,7 +21,7 @@ from evaluator.domain.review import ReviewError, evaluate_reviewed, load_review
 from evaluator.errors import FactSetError, Problem
 from evaluator.i18n import language, say
 from evaluator.inputs.ledger.merge import merge_submissions
-from evaluator.web.service import ROSTER_WORDS, MergeFailed, file_stem, scratch, submission_words
+from evaluator.web.service import ROSTER_WORDS, MergeFailed, file_stem, in_workbench_words, scratch, submission_words
 from evaluator.web.store import Store
 
 ANSWERS = {"upheld": "支持", "rejected": "驳回", "pending": "待定"}
@@ -92,6 +92,7 @@ def merged_year(store: Store, year: dict, submissions: dict[str, dict]) -> Merge
             merged = merge_submissions(paths, roster, labels=said)
         except FactSetError as exc:
             raise MergeFailed(exc.problems, labels) from None
+        in_workbench_words(merged.notices)
     short = {said[path]: labels[path.name] for path in paths}
     places = {fid: f"{short.get(o.file, o.file)} {o.where}".strip() for fid, o in merged.origins.items()}
     if len(_merged) > 32:

@@ -2,6 +2,7 @@
 under the year's roster, the units' latest files merged and scored. Nothing here knows HTTP."""
 from __future__ import annotations
 
+import dataclasses
 import re
 import secrets
 import shutil
@@ -18,6 +19,7 @@ from evaluator.domain.numbers import plain
 from evaluator.domain.policy.registry import choose_policy, versions
 from evaluator.errors import Cell, FactSetError, Problem, column_letter
 from evaluator.i18n import language
+from evaluator.inputs.ledger.layout import REVIEW_SHEET
 from evaluator.inputs.ledger.merge import merge_submissions
 from evaluator.views.reports.labels import rule_titles
 from evaluator.web.store import Store
@@ -57,6 +59,17 @@ def submission_words(unit_name: str, original_name: str = "") -> str:
     """A unit's file as sources and notices name it on the pages: whose it is and the upload's own
     name (办公厅提交的台账(办公厅 2024.xlsx)), never the scratch copy the merge reads."""
     return f"{unit_name}提交的台账" + (f"({original_name})" if original_name else "")
+
+
+def in_workbench_words(notices: list) -> None:
+    """Notices that tell a command-line user what to type, said as the workbench does it instead:
+    a ledger's 审查调整 sheet is applied there with `--review FILE`; here the working group enters
+    adjustments on its own page. In place: the list is the merged fact set's, which reports read."""
+    for index, notice in enumerate(notices):
+        if notice.code == "review-sheet":
+            notices[index] = dataclasses.replace(notice, message=(
+                f"“{REVIEW_SHEET}”表中有考核工作组的调整;报送的台账中的调整不计入评分,"
+                "如需调整请由考核工作组在“考核工作组审查”页面录入"))
 
 
 def file_stem(unit: str, index: int = 0) -> str:
@@ -163,6 +176,7 @@ def check_unit_file(store: Store, year: dict, unit: str, content: bytes, ext: st
         path.write_bytes(content)
         names = {u["id"]: u["name"] for u in year["units"]}
         merged = merge_submissions([path], roster, labels={roster: ROSTER_WORDS, path: submission_words(names.get(unit, unit))})
+        in_workbench_words(merged.notices)
         submitted = merged.submissions[1].unit
         if submitted != unit:
             raise WrongUnit(f"这个文件是“{names.get(submitted, submitted)}”的台账(机构表中列的是它),"
@@ -197,6 +211,7 @@ def merge_latest(store: Store, year: dict, progress: Progress = None):
             merged = merge_submissions(paths, roster, read, labels=said)
         except FactSetError as exc:
             raise MergeFailed(exc.problems, labels) from None
+        in_workbench_words(merged.notices)
     return merged, latest, names, labels
 
 
