@@ -127,6 +127,42 @@ def test_one_event_entered_by_two_units_is_counted_once_as_the_owning_units(tmp_
     assert not any(n.code == "coordinator-record" for n in merged.notices)   # the dropped record asks nothing
 
 
+def test_files_named_in_words_are_said_in_words_with_their_sheet_and_row(tmp_path):
+    """The workbench merges scratch copies: it names each file (办公厅提交的台账), and the places follow in words."""
+    legal = legal_file(tmp_path, {**MEETING, "title": "全市人大工作会议 "})
+    office = office_file(tmp_path)
+    merged = merge_submissions([legal, office], roster(tmp_path / "roster.yaml"),
+                               labels={office: "办公厅提交的台账", legal: "法工委提交的台账"})
+    sheet = layout().by_type["citywide_meeting"].name
+    assert merged.sources["M-1"] == f"办公厅提交的台账“{sheet}”表第 2 行"
+    [notice] = [n for n in merged.notices if n.code == "duplicate-submission"]
+    assert f"办公厅提交的台账“{sheet}”表第 2 行" in notice.message and f"法工委提交的台账“{sheet}”表第 2 行" in notice.message
+    assert "office.xlsx" not in notice.message and "legal.xlsx" not in notice.message
+
+
+def test_a_readers_notice_about_a_file_named_in_words_is_placed_in_words(tmp_path):
+    """A column the sheet does not have, in a file the workbench names 办公厅提交的台账: not its scratch path."""
+    office = ledger(tmp_path / "office.xlsx", ["office"], {"leave": [leave("office", "张三", 2)]})
+    sheet = layout().by_type["leave"].name
+    book = load_workbook(office)
+    book[sheet].cell(row=1, column=book[sheet].max_column + 1, value="备注甲")
+    book[sheet].cell(row=2, column=book[sheet].max_column, value="说明")
+    book.save(office)
+    merged = merge_submissions([office], roster(tmp_path / "roster.yaml"), labels={office: "办公厅提交的台账"})
+    [notice] = [n for n in merged.notices if n.code == "extra-column"]
+    assert notice.where.startswith(f"办公厅提交的台账“{sheet}”表第 1 行") and str(tmp_path) not in notice.where
+
+
+def test_a_merged_records_warning_is_placed_in_the_submission_it_came_from(tmp_path):
+    """A completeness check's place for a merged record is its source, not the roster the merged set is named by."""
+    office = ledger(tmp_path / "office.xlsx", ["office"], {"leave": [leave("office", "张三", 2)]})
+    merged = merge_submissions([office], roster(tmp_path / "roster.yaml"))
+    ev = evaluate(merged.factset, merged.policy, as_of=dt.date(2024, 3, 1))    # the leave (3-4) is after it
+    [notice] = [n for n in ev.notices if n.code == "future-date"]
+    [fact] = [f for f in merged.factset.facts if f.type == "leave"]
+    assert notice.where == merged.sources[fact.id] and notice.where.startswith("office.xlsx:")
+
+
 def test_events_without_a_date_are_never_dropped_only_pointed_out(tmp_path):
     undated = {k: v for k, v in MEETING.items() if k != "date"}
     office = ledger(tmp_path / "office.xlsx", ["office"], {"citywide_meeting": [undated]})

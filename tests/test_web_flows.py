@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import warnings
+from html import unescape
 
 import pytest
 from openpyxl import load_workbook
@@ -32,7 +34,7 @@ def test_the_year_its_template_and_a_units_provisional_score(app):
     token = sign_in(admin, "admin")
     assert create_year(admin, token).headers["location"] == "/years/2024"
     year = admin.get("/years/2024").text
-    assert "已创建 2024 年度(method-2020,3 个机构)" in year and "已提交 0 / 3" in year
+    assert f"已创建 2024 年度({load_policy(POLICY).policy.title},3 个机构)" in year and "已提交 0 / 3" in year
     assert "<td>办公厅(office)</td>" in admin.get("/users").text   # an account's unit by its roster name, with the id it was made with
     template = load_workbook(io.BytesIO(admin.get("/years/2024/template").content))
     assert [r[1] for r in template["机构"].iter_rows(min_row=2, values_only=True) if r[0]] == ["办公厅", "法制工作委员会", "研究室"]
@@ -63,6 +65,109 @@ def test_the_year_its_template_and_a_units_provisional_score(app):
     assert html.headers["content-type"].startswith("text/html") and "attachment" in html.headers["content-disposition"]
     assert load_workbook(io.BytesIO(admin.get("/years/2024/reports/xlsx").content)).sheetnames[0] == "总表"
     assert admin.get("/years/2024/reports/pdf").status_code == 404
+
+
+def visible(html: str) -> str:
+    """The page's text as a reader sees it: no tags, so no attribute (a form value, a link) counts."""
+    return unescape(re.sub(r"<[^>]+>", " ", html))
+
+
+def test_the_pages_name_the_policy_by_its_title_never_its_id(app):
+    """The years table, the new year's choice of method, the year's heading and the result page."""
+    from evaluator.domain.policy.registry import choose_policy, versions
+    admin = TestClient(app)
+    token = sign_in(admin, "admin")
+    assert create_year(admin, token).status_code == 303
+    policy = choose_policy(2024, None)
+    home = admin.get("/").text
+    assert f"<td>{policy.policy.title}</td>" in home                            # the years table
+    for v in versions():                                                        # the new year's choice
+        assert re.search(rf'<option value="{re.escape(v.id)}">{re.escape(load_policy(v.path).policy.title)}</option>', home)
+    year = admin.get("/years/2024").text
+    assert f"<h1>2024 年度 · {policy.policy.title}</h1>" in year
+    clerk = TestClient(app)
+    assert upload(clerk, sign_in(clerk, "clerk"), good_ledger()).status_code == 303
+    assert admin.post("/years/2024/run", data={"csrf": token}).status_code == 200
+    result = admin.get("/years/2024/result").text
+    assert f"依据《{policy.policy.title}》" in result
+    for page in (home, year, result):
+        for v in versions():
+            assert v.id not in visible(page), v.id
+
+
+def test_a_merge_notice_names_each_units_submission_not_the_workbenchs_scratch_file(app):
+    """The same meeting entered by 办公厅 and by 法制工作委员会 (its coordinator): counted once, and
+    the result page says whose ledger and which row, by the units' names and the uploads' names."""
+    import datetime as dt
+    from web.workbench import NAME, layout, ledger
+    sheet = layout().by_type["citywide_meeting"].name             # the sheet as the policy's ledger names it
+    meeting = {"unit": NAME["office"], "title": "全市人大工作会议", "coordinators": NAME["legal"], "days": 1, "errors": 0,
+               "date": dt.date(2024, 5, 10)}
+    admin = TestClient(app)
+    token = sign_in(admin, "admin")
+    assert create_year(admin, token).status_code == 303
+    for unit, name in (("office", "办公厅 2024.xlsx"), ("legal", "法工委 2024.xlsx")):
+        assert upload(admin, token, ledger(unit, {"citywide_meeting": [meeting]}), unit=unit, name=name).status_code == 303
+    assert admin.post("/years/2024/run", data={"csrf": token}).status_code == 200
+    notices = re.search(r'<div class="notices">(.*?)</div>', admin.get("/years/2024/result").text, re.S).group(1)
+    assert f"办公厅提交的台账(办公厅 2024.xlsx)“{sheet}”表第 2 行" in unescape(notices)
+    assert f"法制工作委员会提交的台账(法工委 2024.xlsx)“{sheet}”表第 2 行" in unescape(notices)
+    for scratch in ("office", "legal", ".yaml", "-1.xlsx", "!2"):
+        assert scratch not in notices, scratch
+
+
+def test_the_served_report_names_the_ledgers_and_warnings_in_words_not_files_and_codes(app):
+    """The HTML report the workbench serves: no server path, no scratch copy, each warning by its
+    check's title (类别) instead of its code; the muted rule id after each rule title stays."""
+    import datetime as dt
+    from evaluator.domain.completeness import TITLES
+    from web.workbench import NAME, ledger
+    meeting = {"unit": NAME["office"], "title": "全市人大工作会议", "coordinators": NAME["legal"], "days": 1, "errors": 0,
+               "date": dt.date(2024, 5, 10)}
+    admin = TestClient(app)
+    token = sign_in(admin, "admin")
+    assert create_year(admin, token).status_code == 303
+    for unit, name in (("office", "办公厅 2024.xlsx"), ("legal", "法工委 2024.xlsx")):
+        assert upload(admin, token, ledger(unit, {"citywide_meeting": [meeting]}), unit=unit, name=name).status_code == 303
+    assert admin.post("/years/2024/run", data={"csrf": token}).status_code == 200
+    report = admin.get("/years/2024/reports/html").content.decode("utf-8")
+    shown = visible(re.sub(r"<(style|script)>.*?</\1>", "", report, flags=re.S))
+    data = str(app.state.store.data)
+    assert data not in report and "/tmp/" not in report
+    for scratch in ("office.", "office-", "legal.", "legal-", ".yaml:"):
+        assert scratch not in shown, scratch
+    warnings = re.search(r'<section id="warnings">(.*?)</section>', report, re.S).group(1)
+    assert "<th>类别</th>" in warnings and "<th>代码</th>" not in warnings
+    codes = re.findall(r'data-code="([^"]+)"', warnings)
+    titled = [c for c in codes if c in TITLES]
+    assert titled, codes                                        # the 研究室's missing records: checks with titles
+    for code in codes:
+        assert code not in visible(warnings), code
+    for code in titled:
+        assert f'<td class="kind">{TITLES[code]}</td>' in warnings
+    assert "办公厅提交的台账(办公厅 2024.xlsx)" in warnings      # a merge notice's place: the unit's submission
+    policy = load_policy(POLICY)
+    assert f"依据《{policy.policy.title}》考核" in shown and policy.id not in shown
+
+
+def test_a_ledgers_review_sheet_is_said_in_the_workbenchs_terms_not_as_a_command(app):
+    """A unit's ledger with adjustments on its 审查调整 sheet: the command line applies them with
+    --review FILE; the unit page says where the workbench takes adjustments, and names no file."""
+    from evaluator.inputs.ledger.layout import REVIEW_SHEET
+    book = load_workbook(io.BytesIO(good_ledger()))
+    sheet = book.create_sheet(REVIEW_SHEET)
+    sheet.append(["编号", "原因"])                               # any row below the header is an adjustment to the reader
+    sheet.append(["A-1", "重复"])
+    out = io.BytesIO()
+    book.save(out)
+    clerk = TestClient(app)
+    admin = TestClient(app)
+    assert create_year(admin, sign_in(admin, "admin")).status_code == 303
+    response = upload(clerk, sign_in(clerk, "clerk"), out.getvalue(), name="办公厅 2024.xlsx")
+    assert response.status_code == 303
+    notices = re.search(r'<div class="notices">(.*?)</div>', clerk.get(response.headers["location"]).text, re.S).group(1)
+    assert f"“{REVIEW_SHEET}”表中有考核工作组的调整" in notices and "“考核工作组审查”页面" in notices
+    assert "--review" not in notices and ".xlsx" not in notices
 
 
 def test_a_bad_roster_is_shown_as_a_table_and_no_year_is_made(app):

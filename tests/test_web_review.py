@@ -161,6 +161,11 @@ def test_an_adjustment_is_checked_as_a_review_file_is_and_the_reviewed_run_shows
     assert any(e["what"] == "审查评分" and f"调整{adjustment['id']}" in e["detail"] for e in store.audit_log())
     # the reviewed run is the year's latest run: its reports are the reviewed ones
     assert store.latest_run(2024)["id"] == recorded["id"]
+    # ... and its HTML report names the review in words, not the server's scratch copy of it
+    from evaluator.web.reviews import REVIEW_FILE
+    report = reviewer.get("/years/2024/reports/html").content.decode("utf-8")
+    assert '<section id="review">' in report and "考核工作组在工作台录入的审查调整" in report
+    assert str(store.data) not in report and REVIEW_FILE not in report
 
 
 def test_the_leader_approves_the_reviewed_result_and_downloads_the_notice(year, tmp_path):
@@ -210,6 +215,30 @@ def test_the_leader_approves_the_reviewed_result_and_downloads_the_notice(year, 
     reviewer.post("/years/2024/review/run", data={"csrf": token})
     again = leader.get("/years/2024/approval").text
     assert "与审定稿不同" in again
+    # ... in the workbench's terms: the page and button to use, never the server's files or a command
+    assert "“审定与通报”页面" in again and "记录审定" in again
+    for hidden in (str(store.data), "approvals/", ".json", "evaluator approve", "--stage", "--decision"):
+        assert hidden not in unescape(again), hidden
+    assert any("已记录的第 1 个阶段(审定)" in e["detail"] for e in store.audit_log())
+    assert not any(".json" in e["detail"] for e in store.audit_log())
+
+
+def test_an_edited_approval_record_is_said_by_its_place_on_the_page_not_its_file(year):
+    """A snapshot changed on the server's disk: the approval page names it as its table lists it."""
+    app, clients = year
+    store = app.state.store
+    reviewer, token = clients["reviewer"]
+    leader, ltoken = clients["leader"]
+    assert reviewer.post("/years/2024/review/run", data={"csrf": token}, follow_redirects=False).status_code == 303
+    assert leader.post("/years/2024/approval", data={"csrf": ltoken, "stage": "审查", "decision": "纪要", "date": "2025-01-15"},
+                       follow_redirects=False).status_code == 303
+    (path,) = (store.data / "approvals").glob("2024-*.json")
+    path.write_text(path.read_text(encoding="utf-8").replace("纪要", "改过的纪要"), encoding="utf-8")
+    page = leader.get("/years/2024/approval")
+    assert page.status_code == 409
+    text = unescape(page.text)
+    assert "已记录的第 1 个阶段(审查)的审定记录内容与其校验码不符" in text
+    assert str(store.data) not in text and path.name not in text
 
 
 def test_a_run_that_cannot_be_made_again_is_said_not_a_traceback(year):

@@ -274,6 +274,30 @@ def test_every_change_is_in_the_audit_log(year):
     assert audit.status_code == 303                              # signed out
 
 
+def test_the_audit_page_names_units_and_the_method_as_staff_know_them(year):
+    """The log keeps a unit's id (data); its page shows the roster's name in its own column, and no
+    detail carries a unit's or a policy's id."""
+    from html import unescape
+    from evaluator.domain.policy.registry import versions
+    from web.workbench import NAME
+    app, _ = year
+    admin = TestClient(app)
+    token = sign_in(admin, "admin")
+    upload(admin, token, bad_ledger())                          # refused: its entry is about 办公厅 too
+    rows = [[unescape(c) for c in re.findall(r"<td>(.*?)</td>", r, re.S)]
+            for r in re.findall(r"<tr>(.*?)</tr>", admin.get("/audit").text, re.S)]
+    entries = [dict(zip(("at", "who", "what", "unit", "detail"), r)) for r in rows if r]
+    assert {(e["what"], e["unit"]) for e in entries} >= {("提交台账", NAME["office"]), ("提交台账", NAME["legal"]),
+                                                         ("提出申诉", NAME["legal"]), ("台账未通过检查", NAME["office"]),
+                                                         ("创建用户", NAME["office"])}
+    ids = [*NAME, *(v.id for v in versions())]
+    for e in entries:
+        for said in (e["unit"], e["detail"]):
+            assert not any(re.search(rf"(?<![A-Za-z]){re.escape(i)}(?![A-Za-z])", said) for i in ids), e
+    assert any(e["what"] == "创建年度" and "考核办法《" in e["detail"] for e in entries)
+    assert {e["unit"] for e in app.state.store.audit_log() if e["what"] == "提交台账"} == {"office", "legal"}   # kept as data
+
+
 def test_wrong_password_is_refused_and_logged(data):
     app = create_app(data)
     client = TestClient(app)

@@ -40,6 +40,32 @@ class Stage:
         return self.name == APPROVED
 
 
+class ApprovedResultChanged(EvaluatorError):
+    """A result that differs from the year's approved one. It carries what happened as data, so
+    each front end says what to do in its own terms: its text is the command line's (a snapshot's
+    path, `evaluator approve`); the workbench names its own page instead (web/stage_words.py)."""
+
+    def __init__(self, year: int, date: str, decision: str, path: str, moved: str):
+        self.year, self.date, self.decision, self.path, self.moved = year, date, decision, path, moved
+        super().__init__(say(
+            "{y} 年度结果已于 {d} 审定({dec},{p});本次结果与审定稿不同:{moved}。"
+            "如确需变更,请经审定后用 evaluator approve … --stage 审定 --decision … 记为新的阶段",
+            "the {y} result was approved on {d} ({dec}, {p}); this result differs: {moved}. "
+            "If the change is intended, approve it as a new stage with evaluator approve … --stage 审定 --decision …",
+            y=year, d=date, dec=decision, p=path, moved=moved))
+
+
+class SnapshotBroken(EvaluatorError):
+    """A snapshot file that does not read as one (edited=False) or no longer matches its hash
+    (edited=True). Its text names the file, for the command line; the workbench words it itself."""
+
+    def __init__(self, path: Path, edited: bool):
+        self.path, self.edited = Path(path), edited
+        super().__init__(say("{p} 的内容与其哈希不符(快照被改动过);请恢复原文件",
+                             "{p} does not match its own hash (it was edited); restore it", p=path) if edited else
+                         say("{p} 不是审定快照文件", "{p} is not an approval snapshot", p=path))
+
+
 def result_of(ev) -> dict[str, Any]:
     """What a stage freezes: scores, ranks, eligibility, awards and every finding (no run time)."""
     from evaluator.views.result import json_number, to_dict
@@ -85,10 +111,9 @@ def snapshots(folder: Path, year: int) -> list[dict[str, Any]]:
             data = json.loads(path.read_text(encoding="utf-8"))
             claimed = data.pop("snapshot_sha256")
         except (OSError, ValueError, KeyError, AttributeError):
-            raise EvaluatorError(say("{p} 不是审定快照文件", "{p} is not an approval snapshot", p=path)) from None
+            raise SnapshotBroken(path, edited=False) from None
         if digest(data) != claimed or digest(data.get("result")) != data.get("result_sha256"):
-            raise EvaluatorError(say("{p} 的内容与其哈希不符(快照被改动过);请恢复原文件",
-                                     "{p} does not match its own hash (it was edited); restore it", p=path))
+            raise SnapshotBroken(path, edited=True)
         data["path"] = str(path)
         found.append(data)
     return found
@@ -107,12 +132,8 @@ def stage_of(ev, folder: Path) -> Stage | None:
     approved = [s for s in made if s["stage"] == APPROVED]
     if approved:
         last = approved[-1]
-        raise EvaluatorError(say(
-            "{y} 年度结果已于 {d} 审定({dec},{p});本次结果与审定稿不同:{moved}。"
-            "如确需变更,请经审定后用 evaluator approve … --stage 审定 --decision … 记为新的阶段",
-            "the {y} result was approved on {d} ({dec}, {p}); this result differs: {moved}. "
-            "If the change is intended, approve it as a new stage with evaluator approve … --stage 审定 --decision …",
-            y=ev.factset.year, d=last["date"], dec=last["decision"], p=last["path"], moved=_moved(last["result"], result)))
+        raise ApprovedResultChanged(ev.factset.year, last["date"], last["decision"], last["path"],
+                                    _moved(last["result"], result))
     return None
 
 

@@ -23,7 +23,9 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from evaluator.domain.policy.registry import titles
 from evaluator.errors import EvaluatorError, FactSetError
+from evaluator.i18n import language
 from evaluator.web import ROLES
 from evaluator.web.service import WrongUnit, check_unit_file, policies_for, problem_rows, read_roster, scratch
 from evaluator.web.store import SHA256, Store
@@ -63,8 +65,15 @@ def page(request: Request, template: str, status: int = 200, **context) -> HTMLR
     user = getattr(request.state, "user", None)
     unit_name = _unit_name(request, user["unit"]) if user is not None and user["unit"] else ""
     html = _env.get_template(template).render(request=request, user=user, user_unit=unit_name, csrf=csrf_token(request),
-                                              unit_name_of=lambda unit_id: _unit_name(request, unit_id), **context)
+                                              unit_name_of=lambda unit_id: _unit_name(request, unit_id),
+                                              policy_title_of=policy_title_of, **context)
     return HTMLResponse(html, status_code=status)
+
+
+def policy_title_of(policy_id: str) -> str:
+    """A policy as staff know it, by its title; the id (a key of the files) only if no version has it."""
+    with language("zh"):
+        return titles().get(policy_id, policy_id)
 
 
 def _unit_name(request: Request, unit_id: str) -> str:
@@ -215,7 +224,7 @@ async def create_year(request: Request):
     policy_id = str(form.get("policy") or default or "")
     if policy_id not in known:
         return page(request, "home.html", 400, years=store.years(), submitted={}, policies=(known, default),
-                    error=f"没有考核办法“{policy_id}”;可选:{'、'.join(known)}")
+                    error=f"没有所选的考核办法;可选:{'、'.join(policy_title_of(p) for p in known)}")
 
     def work():
         with scratch(store) as folder:
@@ -233,7 +242,7 @@ async def create_year(request: Request):
     original = store.put_file(content, ext)
     roster_sha = store.put_file(kept, "yaml")
     store.save_year(year, policy_id, roster_sha, original, name, units, user["name"])
-    request.session["flash"] = f"已创建 {year} 年度({policy_id},{len(units)} 个机构)" + ("。" + ";".join(said) if said else "")
+    request.session["flash"] = f"已创建 {year} 年度({policy_title_of(policy_id)},{len(units)} 个机构)" + ("。" + ";".join(said) if said else "")
     return RedirectResponse(f"/years/{year}", 303)
 
 
@@ -313,19 +322,19 @@ async def upload_submission(request: Request):
     try:
         _, content, name, ext = await uploaded(request, "workbook", allow_text=False)
     except UploadRefused as refused:
-        store.audit(user["name"], "拒收上传", f"{year['year']} 年度 {unit['id']}:{refused.message}")
+        store.audit(user["name"], "拒收上传", f"{year['year']} 年度:{refused.message}", unit=unit["id"])
         return refuse(refused.status, error=refused.message)
     try:
         result = await run_in_threadpool(check_unit_file, store, year, unit["id"], content, ext)
     except FactSetError as exc:
-        store.audit(user["name"], "台账未通过检查", f"{year['year']} 年度 {unit['id']}:{name}({len(exc.problems)} 处问题)")
+        store.audit(user["name"], "台账未通过检查", f"{year['year']} 年度:{name}({len(exc.problems)} 处问题)", unit=unit["id"])
         return refuse(422, error=f"“{name}”有 {len(exc.problems)} 处问题,未作为本机构的报送保存;请改正后重新上传",
                       problems=problem_rows(exc.problems, {}))
     except WrongUnit as exc:
-        store.audit(user["name"], "台账未通过检查", f"{year['year']} 年度 {unit['id']}:{name}(其他机构的台账)")
+        store.audit(user["name"], "台账未通过检查", f"{year['year']} 年度:{name}(其他机构的台账)", unit=unit["id"])
         return refuse(422, error=str(exc))
     except EvaluatorError as exc:                      # the engine refused the year: said, never a traceback
-        store.audit(user["name"], "台账未通过检查", f"{year['year']} 年度 {unit['id']}:{name}({exc})")
+        store.audit(user["name"], "台账未通过检查", f"{year['year']} 年度:{name}({exc})", unit=unit["id"])
         return refuse(422, error=f"“{name}”无法评分,未作为本机构的报送保存:{exc}")
     sha = store.put_file(content, ext)
     store.add_submission(year["year"], unit["id"], sha, ext, name, len(content), user["name"])

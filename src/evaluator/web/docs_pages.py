@@ -118,7 +118,7 @@ def site_folder(store: Store, compiled: CompiledPolicy, by: str) -> Path:
             os.replace(partial, folder)                 # whole or not at all: a half-built site is never served
         finally:
             shutil.rmtree(partial, ignore_errors=True)
-        store.audit(by, "生成考核办法文档", f"{compiled.id}({len(pages)} 页,sha256 {compiled.sha256[:12]})")
+        store.audit(by, "生成考核办法文档", f"《{compiled.policy.title}》({len(pages)} 页,sha256 {compiled.sha256[:12]})")
     return folder
 
 

@@ -27,6 +27,7 @@ from evaluator.web import reviews
 from evaluator.web.app import attachment, checked_form, current_user, page, store_of, unit_of, year_of
 from evaluator.web.reviews import ACTIONS, ANSWERS, ReviewRefused, adjustment_name, appeal_name
 from evaluator.web.service import MergeFailed, problem_rows, render_reports, score_row
+from evaluator.web.stage_words import recorded_stage, said
 
 WORKING_GROUP = ("admin", "reviewer")                 # answer, adjust, run
 READERS = ("admin", "reviewer", "leader")             # read the review's pages
@@ -420,7 +421,7 @@ async def reviewed_run(request: Request):
     shas = {fmt: store.put_file(content, fmt) for fmt, content in reports.items()}
     store.add_reviewed_run(year["year"], user["name"], shas, summary, inputs)
     if differs:
-        request.session["error"] = f"注意:{differs}。本次审查评分已保存,须经领导审定为新的阶段后方为审定稿。"
+        request.session["error"] = f"注意:{differs}。本次审查评分已保存,审定为新的阶段后方为审定稿。"
     return RedirectResponse(f"/years/{year['year']}/review/result", 303)
 
 
@@ -443,7 +444,7 @@ def _reviewed_run(store, year: dict):
         try:                 # a result that would change an approved one: kept, but said, until it is approved anew
             stage_of(ev, reviews.approvals_folder(store))
         except EvaluatorError as exc:
-            differs = str(exc)
+            differs = said(exc)
         changes = {**reviews.changes_rows(ev, merged), "lines": reviews.review_lines(ev, merged)}
     inputs = {"review_sha": review_sha, "submissions": submissions, "adjustments": [a["id"] for a in adjustments],
               "appeals": [a["id"] for a in reviews.answered(appeals)], "changes": changes}
@@ -476,7 +477,7 @@ async def _run_and_stage(store, year: dict):
         try:
             stage = stage_of(ev, folder)
         except EvaluatorError as exc:
-            differs = str(exc)
+            differs = said(exc)
         made = snapshots(folder, year["year"])
     return run, ev, stage, differs, made
 
@@ -488,7 +489,7 @@ async def approval_page(request: Request, status: int = 200, **context):
     try:
         run, ev, stage, differs, made = await _run_and_stage(store, year)
     except EvaluatorError as exc:                      # a snapshot edited by hand: said, never a traceback
-        return page(request, "leader_year.html", 409, year=year, run=None, error=str(exc), stages=(), made=[], today="")
+        return page(request, "leader_year.html", 409, year=year, run=None, error=said(exc), stages=(), made=[], today="")
     since = bool(run) and (run["submissions"] != reviews.used_submissions(store, year)
                            or run["adjustments"] != [a["id"] for a in store.adjustments(year["year"])])
     from evaluator.domain.stages import STAGES
@@ -517,9 +518,9 @@ async def approve_stage(request: Request):
         with language("zh"):
             path = approve(ev, stage, decision, day, reviews.approvals_folder(store))
     except EvaluatorError as exc:
-        return await approval_page(request, 400, error=str(exc))
+        return await approval_page(request, 400, error=said(exc))
     store.audit(user["name"], "审定" if stage == "审定" else "审查通过",
-                f"{year['year']} 年度{stage}阶段:{decision}({day.isoformat()}),审查评分 {run['run_at'][:16]},快照 {path.name}")
+                f"{year['year']} 年度{stage}阶段:{decision}({day.isoformat()}),审查评分 {run['run_at'][:16]},{recorded_stage(path)}")
     request.session["flash"] = f"已记录 {year['year']} 年度{stage}阶段({decision},{day.isoformat()})"
     return RedirectResponse(f"/years/{year['year']}/approval", 303)
 
@@ -531,7 +532,7 @@ async def notice_download(request: Request):
     try:
         run, ev, stage, _, _ = await _run_and_stage(store, year)
     except EvaluatorError as exc:
-        return page(request, "error.html", 409, message=str(exc))
+        return page(request, "error.html", 409, message=said(exc))
     if run is None:
         return page(request, "error.html", 404, message="还没有审查评分,无法生成通报")
 

@@ -21,7 +21,7 @@ from evaluator.domain.review import ReviewError, evaluate_reviewed, load_review
 from evaluator.errors import FactSetError, Problem
 from evaluator.i18n import language, say
 from evaluator.inputs.ledger.merge import merge_submissions
-from evaluator.web.service import MergeFailed, file_stem, scratch
+from evaluator.web.service import ROSTER_WORDS, MergeFailed, file_stem, in_workbench_words, scratch, submission_words
 from evaluator.web.store import Store
 
 ANSWERS = {"upheld": "支持", "rejected": "驳回", "pending": "待定"}
@@ -55,13 +55,12 @@ class MergedYear:
     labels: dict[str, str]                # the scratch file's name -> 办公厅:台账.xlsx
     key: tuple = ()                       # the roster and the files: what the merged year is made of
 
+    places: dict[str, str] = field(default_factory=dict)   # fact id -> 办公厅:台账.xlsx 请假!2
+
     def source(self, fact_id: str) -> str:
-        """Where a fact came from as the office knows it: 办公厅:台账.xlsx 请假!2."""
-        found = self.factset.sources.get(fact_id)
-        if not found:
-            return ""
-        file, _, cell = found.partition(":")
-        return f"{self.labels.get(file, file)} {cell}".strip()
+        """Where a fact came from as the office knows it, short, for the review's tables: 办公厅:台账.xlsx 请假!2
+        (the fact set's sources, which the notices and reports use, say it in words)."""
+        return self.places.get(fact_id, "")
 
 
 _merged: dict[tuple, MergedYear] = {}    # (roster sha, the submissions' shas) -> the merged year: files never change
@@ -81,19 +80,24 @@ def merged_year(store: Store, year: dict, submissions: dict[str, dict]) -> Merge
         return _merged[key]
     names = {u["id"]: u["name"] for u in year["units"]}
     with language("zh"), scratch(store) as folder:
-        paths, labels = [], {}
+        roster = store.file_path(year["roster_sha"], "yaml")
+        paths, labels, said = [], {}, {roster: ROSTER_WORDS}
         for index, (unit, sub) in enumerate(sorted(submissions.items())):
             path = folder / f"{file_stem(unit, index)}.{sub['ext']}"
             shutil.copyfile(store.file_path(sub["sha256"], sub["ext"]), path)
             paths.append(path)
             labels[path.name] = f"{names.get(unit, unit)}:{sub['original_name']}"
+            said[path] = submission_words(names.get(unit, unit), sub["original_name"])
         try:
-            merged = merge_submissions(paths, store.file_path(year["roster_sha"], "yaml"))
+            merged = merge_submissions(paths, roster, labels=said)
         except FactSetError as exc:
             raise MergeFailed(exc.problems, labels) from None
+        in_workbench_words(merged.notices)
+    short = {said[path]: labels[path.name] for path in paths}
+    places = {fid: f"{short.get(o.file, o.file)} {o.where}".strip() for fid, o in merged.origins.items()}
     if len(_merged) > 32:
         _merged.clear()
-    _merged[key] = MergedYear(merged.factset, merged.policy, submissions, labels, key)
+    _merged[key] = MergedYear(merged.factset, merged.policy, submissions, labels, key, places)
     return _merged[key]
 
 

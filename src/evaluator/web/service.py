@@ -2,6 +2,7 @@
 under the year's roster, the units' latest files merged and scored. Nothing here knows HTTP."""
 from __future__ import annotations
 
+import dataclasses
 import re
 import secrets
 import shutil
@@ -18,6 +19,7 @@ from evaluator.domain.numbers import plain
 from evaluator.domain.policy.registry import choose_policy, versions
 from evaluator.errors import Cell, FactSetError, Problem, column_letter
 from evaluator.i18n import language
+from evaluator.inputs.ledger.layout import REVIEW_SHEET
 from evaluator.inputs.ledger.merge import merge_submissions
 from evaluator.views.reports.labels import rule_titles
 from evaluator.web.store import Store
@@ -50,7 +52,28 @@ def scratch(store: Store) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+ROSTER_WORDS = "本年度名册"
+
+
+def submission_words(unit_name: str, original_name: str = "") -> str:
+    """A unit's file as sources and notices name it on the pages: whose it is and the upload's own
+    name (办公厅提交的台账(办公厅 2024.xlsx)), never the scratch copy the merge reads."""
+    return f"{unit_name}提交的台账" + (f"({original_name})" if original_name else "")
+
+
+def in_workbench_words(notices: list) -> None:
+    """Notices that tell a command-line user what to type, said as the workbench does it instead:
+    a ledger's 审查调整 sheet is applied there with `--review FILE`; here the working group enters
+    adjustments on its own page. In place: the list is the merged fact set's, which reports read."""
+    for index, notice in enumerate(notices):
+        if notice.code == "review-sheet":
+            notices[index] = dataclasses.replace(notice, message=(
+                f"“{REVIEW_SHEET}”表中有考核工作组的调整;报送的台账中的调整不计入评分,"
+                "如需调整请由考核工作组在“考核工作组审查”页面录入"))
+
+
 def file_stem(unit: str, index: int = 0) -> str:
+    """The scratch copy's name: safe on any disk, never shown (submission_words names it on the pages)."""
     stem = re.sub(r"[^A-Za-z0-9_-]", "_", unit)[:40] or "unit"
     return f"{stem}-{index}" if index else stem
 
@@ -151,10 +174,11 @@ def check_unit_file(store: Store, year: dict, unit: str, content: bytes, ext: st
     with language("zh"), scratch(store) as folder:
         path = folder / f"{file_stem(unit)}.{ext}"
         path.write_bytes(content)
-        merged = merge_submissions([path], roster)
+        names = {u["id"]: u["name"] for u in year["units"]}
+        merged = merge_submissions([path], roster, labels={roster: ROSTER_WORDS, path: submission_words(names.get(unit, unit))})
+        in_workbench_words(merged.notices)
         submitted = merged.submissions[1].unit
         if submitted != unit:
-            names = {u["id"]: u["name"] for u in year["units"]}
             raise WrongUnit(f"这个文件是“{names.get(submitted, submitted)}”的台账(机构表中列的是它),"
                             f"不是“{names.get(unit, unit)}”的;请上传本机构的台账")
         ev = evaluate(merged.factset, merged.policy)
@@ -168,7 +192,7 @@ def merge_latest(store: Store, year: dict, progress: Progress = None):
     names = {u["id"]: u["name"] for u in year["units"]}
     tell = progress or (lambda stage, done=0, total=0: None)
     with language("zh"), scratch(store) as folder:
-        paths, labels = [], {}
+        paths, labels, said = [], {}, {roster: ROSTER_WORDS}
         for index, (unit, sub) in enumerate(sorted(latest.items())):
             if unit not in names:
                 continue                                # a unit no longer on the roster
@@ -176,6 +200,7 @@ def merge_latest(store: Store, year: dict, progress: Progress = None):
             shutil.copyfile(store.file_path(sub["sha256"], sub["ext"]), path)
             paths.append(path)
             labels[path.name] = f"{names[unit]}:{sub['original_name']}"
+            said[path] = submission_words(names[unit], sub["original_name"])
         tell("读取台账", 0, len(paths))
 
         def read(done: int, total: int) -> None:
@@ -183,9 +208,10 @@ def merge_latest(store: Store, year: dict, progress: Progress = None):
             if done == total:
                 tell("合并")                      # every file read: what is left is joining them
         try:
-            merged = merge_submissions(paths, roster, read)
+            merged = merge_submissions(paths, roster, read, labels=said)
         except FactSetError as exc:
             raise MergeFailed(exc.problems, labels) from None
+        in_workbench_words(merged.notices)
     return merged, latest, names, labels
 
 
@@ -205,6 +231,10 @@ def run_year(store: Store, year: dict, progress: Progress = None) -> tuple[objec
 
 
 def render_reports(ev) -> dict[str, bytes]:
+    """The run's reports. The HTML one is the workbench's: it names the ledgers and the review in
+    words, not by the server's copies of them (reports.html.Served)."""
     from evaluator.views.formats import RUN
+    from evaluator.views.reports.html import Served, render
+    served = Served(facts=f"{ev.factset.year} 年度各机构最新提交的台账", review="考核工作组在工作台录入的审查调整")
     with language("zh"):
-        return {fmt: RUN[fmt].rendered(ev, "zh") for fmt in ("html", "xlsx", "json")}
+        return {"html": render(ev, "zh", served=served), **{fmt: RUN[fmt].rendered(ev, "zh") for fmt in ("xlsx", "json")}}

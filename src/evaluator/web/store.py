@@ -17,6 +17,7 @@ from typing import Any, Iterator
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from evaluator.domain.policy.registry import titles
 from evaluator.errors import UsageError
 from evaluator.i18n import say
 from evaluator.web import ROLES
@@ -35,7 +36,8 @@ CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, year INTEGER NOT NULL, run_by TEXT NOT NULL, run_at TEXT NOT NULL,
     html_sha TEXT NOT NULL, xlsx_sha TEXT NOT NULL, json_sha TEXT NOT NULL, summary_json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS audit (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, who TEXT NOT NULL, at TEXT NOT NULL, what TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '');
+    id INTEGER PRIMARY KEY AUTOINCREMENT, who TEXT NOT NULL, at TEXT NOT NULL, what TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '',
+    unit TEXT);
 """
 # The background merge+run (jobs.py): one row per run asked for; `state` moves queued → running →
 # done | failed, and `stage`/`done`/`total` say how far it is, so a reload shows it.
@@ -90,6 +92,8 @@ class Store:
             db.executescript(JOBS_SCHEMA)
             if "disabled" not in {c["name"] for c in db.execute("PRAGMA table_info(users)")}:
                 db.execute("ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0")   # databases made before accounts could be disabled
+            if "unit" not in {c["name"] for c in db.execute("PRAGMA table_info(audit)")}:
+                db.execute("ALTER TABLE audit ADD COLUMN unit TEXT")   # databases made before the log kept the unit apart
 
     # --- plumbing -----------------------------------------------------------------------------
     @contextmanager
@@ -110,12 +114,15 @@ class Store:
                 out.write(secrets.token_hex(32))
         return path.read_text().strip()
 
-    def audit(self, who: str, what: str, detail: str = "", db: sqlite3.Connection | None = None) -> None:
+    def audit(self, who: str, what: str, detail: str = "", db: sqlite3.Connection | None = None, *,
+              unit: str | None = None) -> None:
+        """One entry of the log. The unit it is about is kept as its id, apart from the detail: the
+        log page names it from the rosters (an id is a key of the ledger, not a word staff read)."""
         if db is not None:
-            db.execute("INSERT INTO audit (who, at, what, detail) VALUES (?, ?, ?, ?)", (who, now(), what, detail))
+            db.execute("INSERT INTO audit (who, at, what, detail, unit) VALUES (?, ?, ?, ?, ?)", (who, now(), what, detail, unit))
             return
         with self.db() as conn:
-            self.audit(who, what, detail, conn)
+            self.audit(who, what, detail, conn, unit=unit)
 
     def audit_log(self, limit: int = 500) -> list[sqlite3.Row]:
         with self.db() as db:
@@ -159,7 +166,7 @@ class Store:
                 raise UsageError(say("用户“{n}”已存在", "user '{n}' exists already", n=name))
             db.execute("INSERT INTO users (name, role, unit, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
                        (name, role, unit, _hasher.hash(password), now()))
-            self.audit(by, "创建用户", f"{name}(角色 {ROLES[role]}" + (f",机构 {unit}" if unit else "") + ")", db)
+            self.audit(by, "创建用户", f"{name}(角色 {ROLES[role]})", db, unit=unit)
 
     def users(self) -> list[sqlite3.Row]:
         with self.db() as db:
@@ -200,7 +207,8 @@ class Store:
             db.execute("INSERT OR REPLACE INTO years VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        (year, policy_id, roster_sha, original_sha, roster_name, json.dumps(units, ensure_ascii=False), by, now()))
             self.audit(by, "创建年度" if new else "更新年度",
-                       f"{year} 年度,考核办法 {policy_id},名册 {roster_name}({len(units)} 个机构,sha256 {original_sha})", db)
+                       f"{year} 年度,考核办法《{titles().get(policy_id, policy_id)}》,名册 {roster_name}"
+                       f"({len(units)} 个机构,sha256 {original_sha})", db)
         return new
 
     def years(self) -> list[dict]:
@@ -221,7 +229,7 @@ class Store:
         with self.db() as db:
             db.execute("INSERT INTO submissions (year, unit, sha256, ext, original_name, size, uploaded_by, uploaded_at) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (year, unit, sha, ext, original_name, size, by, now()))
-            self.audit(by, "提交台账", f"{year} 年度 {unit}:{original_name}({size} 字节,sha256 {sha})", db)
+            self.audit(by, "提交台账", f"{year} 年度:{original_name}({size} 字节,sha256 {sha})", db, unit=unit)
 
     def submissions(self, year: int, unit: str | None = None) -> list[dict]:
         with self.db() as db:
@@ -260,7 +268,7 @@ class Store:
         with self.db() as db:
             cursor = db.execute("INSERT INTO appeals (year, unit, fact, clause, rule, finding, text, filed_by, filed_at) "
                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (year, unit, fact, clause, rule, finding, text, by, now()))
-            self.audit(by, "提出申诉", f"{year} 年度 {unit} 申诉{cursor.lastrowid}:{finding or clause or ''}:{text}", db)
+            self.audit(by, "提出申诉", f"{year} 年度 申诉{cursor.lastrowid}:{finding or clause or ''}:{text}", db, unit=unit)
             return cursor.lastrowid
 
     def appeals(self, year: int, unit: str | None = None) -> list[dict]:

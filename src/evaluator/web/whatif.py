@@ -164,7 +164,7 @@ async def whatif_page(request: Request):
         return show(422, chosen=chosen, error=f"修订文件有 {len(exc.problems)} 处问题,无法评分", problems=problem_rows(exc.problems, named))
     except EvaluatorError as exc:
         return show(422, chosen=chosen, error=f"无法做假如评分:{exc}")
-    store.audit(user["name"], "假如评分", f"{year['year']} 年度:按 {label} 对照 {result['base']}" + (f"(机构 {unit})" if unit else ""))
+    store.audit(user["name"], "假如评分", f"{year['year']} 年度:按 {label} 对照 {result['base']}", unit=unit)
     return show(chosen=chosen, result=result, label=label)
 
 

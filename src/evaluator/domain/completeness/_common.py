@@ -26,7 +26,11 @@ def order(factset: FactSet, fact_id: str) -> tuple:
 
 
 def where(factset: FactSet, fact_id: str) -> str:
-    """`facts.yaml:第 43 行` (or the workbook cell); the file alone when the line is not known."""
+    """`facts.yaml:第 43 行` (or the workbook cell); the file alone when the line is not known.
+    A merged year's record is where its source says (`office.xlsx:请假!14`): the line is in that
+    submission, not in the roster the merged fact set is named by."""
+    if factset.sources.get(fact_id):
+        return factset.sources[fact_id]
     at = factset.where(fact_id)
     return f"{factset.path}:{at}" if at else factset.path
 

@@ -169,3 +169,16 @@ def choose_policy(year: int, policy_id: str | None, override: str | Path | None 
                              "{n} policies claim the year {y}: {v}; give --policy", n=len(covering), y=year,
                              v=_listed(covering)))
     return load_policy(covering[0].path)
+
+
+def titles(folder: Path | None = None) -> dict[str, str]:
+    """Each version's title by its id: pages name a policy as staff know it (《…考核办法(试行)》),
+    its id being a key of the files. A version that does not load keeps its id (check-policy says why).
+    load_policy compiles each content once, so asking on every page costs a hash per file."""
+    found = {}
+    for v in versions(folder):
+        try:
+            found[v.id] = load_policy(v.path).policy.title
+        except Exception:      # a broken file: named by its id rather than breaking every page
+            found[v.id] = v.id
+    return found

@@ -41,6 +41,7 @@ import csv
 import dataclasses
 import hashlib
 import io
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +69,7 @@ class Submission:
     unit: str | None                    # the submitting unit; None for the roster (the office's own records)
     factset: FactSet | None = None      # as read (with the roster's units); None when it did not read
     kept: int = 0                       # records of this file in the merged fact set
+    spoken: bool = False                # the label was given in words (办公厅提交的台账): places are said in words too
 
 
 @dataclass(frozen=True)
@@ -76,9 +78,25 @@ class Origin:
     file: str                           # Submission.label
     where: str                          # `请假!14` (workbook row) or `12` (line of a YAML/JSON file); "" if unknown
     id: str                             # the id as written in that file
+    spoken: bool = False                # Submission.spoken: `办公厅提交的台账“请假”表第 14 行`, not `file:请假!14`
 
     def __str__(self) -> str:
+        if self.spoken:
+            return self.file + in_words(self.where)
         return f"{self.file}:{self.where}" if self.where else self.file
+
+
+PLACE = re.compile(r"^(?:(?P<sheet>.+)!)?(?P<column>[A-Z]*)(?P<row>\d+)(?P<header>(.*))?$")   # str(Cell), or a line
+
+
+def in_words(where: str) -> str:
+    """A place as a reader says it: `请假!14` → “请假”表第 14 行, `请假!F1(备注)` → “请假”表第 1 行 F 列(备注),
+    `12` → 第 12 行; anything else as it is."""
+    found = PLACE.match(where)
+    if not found:
+        return f" {where}" if where else ""
+    sheet, column, row, header = found.group("sheet", "column", "row", "header")
+    return (f"“{sheet}”表" if sheet else "") + f"第 {row} 行" + (f" {column} 列" if column else "") + (header or "")
 
 
 @dataclass
@@ -110,21 +128,25 @@ class _Entry:
     asks: Notice | None = None          # a coordinator's record: the owning unit is asked to confirm it, if kept
 
 
-def merge_submissions(submissions: list[Path], roster: Path, progress: Callable[[int, int], None] | None = None) -> Merged:
+def merge_submissions(submissions: list[Path], roster: Path, progress: Callable[[int, int], None] | None = None,
+                      labels: dict[Path, str] | None = None) -> Merged:
     """The units' submissions merged into one fact set under the roster's year, policy and units,
     or `FactSetError` listing every problem of every file. `progress(n, N)` is told after each
-    file is read (the workbench shows it during a long run)."""
+    file is read (the workbench shows it during a long run). `labels` names files in words for
+    sources and notices (the workbench's 办公厅提交的台账(…), whose files are its own scratch
+    copies); a file not in it is named by its file name (its path where names repeat)."""
     from evaluator.domain.policy.registry import choose_policy
     roster = Path(roster)
     paths = [Path(p) for p in submissions]
     office = load_factset(roster)                    # a bad roster: its own problems, nothing else can be read
     policy = choose_policy(office.year, office.policy)
     vocabulary = policy.vocabulary
-    labels = _labels([roster, *paths])
+    given = {Path(p): label for p, label in (labels or {}).items()}
+    named = [(given[p], True) if p in given else (label, False) for p, label in zip([roster, *paths], _labels([roster, *paths]))]
     problems: list[Problem] = []
     notices: list[Notice] = list(office.notices)
-    subs = [Submission(roster, labels[0], None, office)]
-    entries: list[_Entry] = [_Entry(0, r, _origin(labels[0], office, r.id), office.lines.get(r.id)) for r in office.facts]
+    subs = [Submission(roster, named[0][0], None, office, spoken=named[0][1])]
+    entries: list[_Entry] = [_Entry(0, r, _origin(subs[0], office, r.id), office.lines.get(r.id)) for r in office.facts]
     roster_units = [{"id": u.id, "name": u.name, "staff": u.staff} for u in office.units.values()]
     names = UnitNames.of(roster_units)
     seen_files = {_resolved(roster): roster}
@@ -139,7 +161,7 @@ def merge_submissions(submissions: list[Path], roster: Path, progress: Callable[
             continue
         seen_files[key] = path
         index = len(subs)
-        sub = Submission(path, labels[position], None)
+        sub = Submission(path, named[position][0], None, spoken=named[position][1])
         subs.append(sub)
         reading = _Read(path, sub, office, policy, vocabulary, roster_units, names, problems, notices)
         entries += reading.run(index)
@@ -187,7 +209,7 @@ class _Read:
 
     def run(self, index: int) -> list[_Entry]:
         data, read_problems, read_notices = read_factset_document(self.path)
-        self.notices += read_notices
+        self.notices += [self._named(n) for n in read_notices]
         if data is None:
             self.problems.extend(read_problems or [Problem(self.name, None, say("文件中没有事实集", "the file holds no fact set"), "empty")])
             return []
@@ -214,7 +236,7 @@ class _Read:
         entries = []
         for record in factset.facts:
             location = lines.get(record.id)
-            origin = Origin(self.sub.label, _where(location), record.id)
+            origin = Origin(self.sub.label, _where(location), record.id, self.sub.spoken)
             entry = _Entry(index, record, origin, location)
             if record.unit != unit:
                 entry.asks = self._coordinated(record, unit, raw_by_id.get(record.id), origin, location)
@@ -286,7 +308,7 @@ class _Read:
                 "{s}{l},按记录认定本文件由“{u}”报送;请在{s}中只列本机构一行",
                 "{s} {l_en}; the file is taken as the submission of '{u}', the unit all its records name "
                 "(list only your own unit in {s})", s=sheet, l=listed_zh, l_en=listed_en,
-                u=self.office.units[unit_id].name), unit=unit_id, where=self.name))
+                u=self.office.units[unit_id].name), unit=unit_id, where=self.sub.label if self.sub.spoken else self.name))
             return unit_id
         if not named and not listed:
             if factset is not None and not factset.facts:
@@ -296,6 +318,15 @@ class _Read:
             "cannot tell which unit submitted this file: {s} lists {n} units and its records name {m}; "
             "list only your own unit in {s}", s=sheet, n=len(listed), m=len(named)), "submitter-unknown"))
         return None
+
+    def _named(self, notice: Notice) -> Notice:
+        """A reader's notice about this file, its place named as the caller named the file: the
+        workbench's scratch copy (`…/tmp/…/office-1.xlsx:请假`) is 办公厅提交的台账“请假”表."""
+        if not self.sub.spoken or not (notice.where or "").startswith(self.name):
+            return notice
+        rest = notice.where[len(self.name):].lstrip(":")
+        place = in_words(rest) if "!" in rest else f"“{rest}”表" if rest else ""
+        return dataclasses.replace(notice, where=self.sub.label + place)
 
     def _record_units(self, raw_facts: list, factset: FactSet | None) -> set[str]:
         if factset is not None:
@@ -318,7 +349,7 @@ class _Read:
                 "本文件写“{u}”实际工作人员 {n} 人,名册为 {r} 人;以名册为准",
                 "the file gives '{u}' a staff of {n}, the roster {r}; the roster's count is used",
                 u=self.office.units[unit_id].name, n=staff, r=roster_staff), unit=unit_id,
-                where=_at(self.sub.label, _line_of(item, "staff"))))
+                where=str(Origin(self.sub.label, _where(_line_of(item, "staff")), "", self.sub.spoken))))
 
     def _same_year(self, data: Any) -> None:
         """A submission is of the roster's year and policy (a year that is no year is reported by the checks)."""
@@ -521,19 +552,14 @@ def _resolved(path: Path) -> str:
         return str(path)
 
 
-def _origin(label: str, factset: FactSet, fact_id: str) -> Origin:
-    return Origin(label, _where(factset.lines.get(fact_id)), fact_id)
+def _origin(sub: Submission, factset: FactSet, fact_id: str) -> Origin:
+    return Origin(sub.label, _where(factset.lines.get(fact_id)), fact_id, sub.spoken)
 
 
 def _where(location: Location) -> str:
     if isinstance(location, Cell):
         return f"{location.sheet}!{location.row}"    # the record's row
     return "" if location is None else str(location)
-
-
-def _at(label: str, location: Location) -> str:
-    where = _where(location)
-    return f"{label}:{where}" if where else label
 
 
 def _line_of(item: Any, key: str) -> Location:

@@ -34,6 +34,15 @@ from evaluator.views.reports.labels import labels, located, matrix, matrix_group
 TEMPLATE = "report.html.j2"
 
 
+@dataclass(frozen=True)
+class Served:
+    """A report the workbench serves. Its readers never see the server: what was scored and the
+    review are named in words (the command line's report names their files), a warning by its
+    check's title instead of its code, the method by its title alone."""
+    facts: str                     # e.g. 2024 年度各机构最新提交的台账
+    review: str = ""               # e.g. 考核工作组在工作台录入的审查调整
+
+
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
@@ -110,16 +119,17 @@ def _groups(ev: Evaluation, findings: Iterable[Finding], names: dict[str, str], 
 # The warnings section (提示): what is valid but probably a mistake, for the office to check.
 WARNING_LABELS = {
     "zh": {"title": "提示", "note": "以下情况不影响计分,但可能是录入遗漏或错误,请核对台账。",
-           "code": "代码", "unit": "单位", "message": "提示内容", "where": "位置", "all": "—"},
+           "code": "代码", "kind": "类别", "unit": "单位", "message": "提示内容", "where": "位置", "all": "—"},
     "en": {"title": "Warnings", "note": "These do not change any score but may be a mistake or an omission "
                                         "in the ledger; please check.",
-           "code": "Code", "unit": "Unit", "message": "Warning", "where": "Where", "all": "—"},
+           "code": "Code", "kind": "Kind", "unit": "Unit", "message": "Warning", "where": "Where", "all": "—"},
 }
 
 
 def _warnings(ev: Evaluation, names: dict[str, str], lang: str) -> list[dict[str, str]]:
+    from evaluator.domain.completeness import TITLES     # a check's name as staff know it; the merge's own notices have none
     everyone = WARNING_LABELS.get(lang, WARNING_LABELS["zh"])["all"]
-    return [{"code": n.code, "unit": names.get(n.unit, n.unit) if n.unit else everyone,
+    return [{"code": n.code, "kind": TITLES.get(n.code, ""), "unit": names.get(n.unit, n.unit) if n.unit else everyone,
              "message": n.message, "where": n.where or ""} for n in getattr(ev, "notices", ())]
 
 
@@ -175,7 +185,7 @@ def _stage(ev: Evaluation, t: dict[str, str]) -> dict[str, Any]:
 
 
 def context(ev: Evaluation, lang: str = "zh", open_units: Iterable[str] = (),
-            today: dt.date | None = None) -> dict[str, Any]:
+            today: dt.date | None = None, served: Served | None = None) -> dict[str, Any]:
     """Everything the template shows, numbers already written with 2 decimals.
 
     `today` is the print date the report carries (by default the day it is rendered; the page's
@@ -234,8 +244,10 @@ def context(ev: Evaluation, lang: str = "zh", open_units: Iterable[str] = (),
         "matrix_groups": _matrix_groups(ev, t, lang),
         "ranking_columns": ranking, "score_formula": formula(policy.sections, lang),
         "matrix_note": _matrix_note(ev, t, lang),
-        "subtitle": t["subtitle"].format(policy_title=policy.title, policy=ev.policy.id),
-        "year": ev.factset.year, "policy_id": ev.policy.id, "facts_file": ev.factset.path,
+        "subtitle": t["subtitle_served" if served else "subtitle"].format(policy_title=policy.title, policy=ev.policy.id),
+        "year": ev.factset.year, "policy_id": policy.title if served else ev.policy.id,
+        "facts_file": served.facts if served else ev.factset.path,
+        "facts_heading": t["facts_served" if served else "facts_file"], "served": served is not None,
         "facts_sha256": ev.factset.sha256[:12], "policy_sha256": ev.policy.sha256[:12],
         "version": __version__, "units": units, "sections": sections,
         "recommended": [names.get(u, u) for u in card.recommended],
@@ -243,11 +255,11 @@ def context(ev: Evaluation, lang: str = "zh", open_units: Iterable[str] = (),
         "rulings": rulings, "ruling_titles": {r: policy.rulings[r].title for r in order},
         "list_sep": "、" if lang == "zh" else ", ",
         "warnings": _warnings(ev, names, lang), "w": WARNING_LABELS.get(lang, WARNING_LABELS["zh"]),
-        "review": _review(ev, names, lang),
+        "review": _review(ev, names, lang, served),
     }
 
 
-def _review(ev: Evaluation, names: dict[str, str], lang: str) -> dict[str, Any] | None:
+def _review(ev: Evaluation, names: dict[str, str], lang: str, served: Served | None = None) -> dict[str, Any] | None:
     """The working group's adjustments (审查调整) and each finding they changed, before → after."""
     if ev.review is None:
         return None
@@ -257,13 +269,15 @@ def _review(ev: Evaluation, names: dict[str, str], lang: str) -> dict[str, Any] 
         lines = adjustment_lines(ev)
     changes = [{"unit": names.get(c.unit, c.unit), "clause": c.clause, "rule": c.rule, "before": score(c.before),
                 "after": score(c.after), "adjustments": "、".join(c.adjustments)} for c in ev.review.changes]
-    return {"file": ev.review.review.path, "sha256": ev.review.review.sha256[:12], "lines": lines, "changes": changes,
+    return {"file": served.review if served else ev.review.review.path, "sha256": ev.review.review.sha256[:12], "lines": lines, "changes": changes,
             "title": "审查调整" if lang == "zh" else "Review adjustments",
             "headers": (["机构", "条款", "规则", "调整前", "调整后", "调整"] if lang == "zh"
                         else ["Unit", "Clause", "Rule", "Before", "After", "Adjustments"])}
 
 
-def render(ev: Evaluation, lang: str = "zh", *, open_units: Iterable[str] = (), today: dt.date | None = None) -> bytes:
-    """The report as UTF-8 HTML; `open_units` are unit ids whose drill-down starts open."""
-    html = _environment().get_template(TEMPLATE).render(**context(ev, lang, open_units, today))
+def render(ev: Evaluation, lang: str = "zh", *, open_units: Iterable[str] = (), today: dt.date | None = None,
+           served: Served | None = None) -> bytes:
+    """The report as UTF-8 HTML; `open_units` are unit ids whose drill-down starts open; `served`
+    when the workbench serves it."""
+    html = _environment().get_template(TEMPLATE).render(**context(ev, lang, open_units, today, served))
     return html.encode("utf-8")
