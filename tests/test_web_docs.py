@@ -231,6 +231,15 @@ def test_a_delta_without_its_year_is_told_by_the_offices_word_for_it(year, app):
     assert f"缺少“{HEAD_WORDS['effective_from']}(effective_from)”" in text and "缺少“effective_from”" not in text
 
 
+def test_a_file_that_is_no_amendment_is_told_what_an_amendment_names(year, app):
+    from evaluator.domain.policy.amend import HEAD_WORDS
+    admin, token = year
+    response = whatif(admin, token, files={"amendment": ("x.yaml", "id: 甲\n标题: 乙\n".encode(), "application/x-yaml")})
+    assert response.status_code == 422, response.text[-400:]
+    text = unescape(response.text)
+    assert f"应写明“{HEAD_WORDS['amends']}(amends)”和“{HEAD_WORDS['changes']}(changes)”" in text, text[-800:]
+
+
 # --- the run as a background job ----------------------------------------------------------------------
 def test_a_long_run_shows_its_stages_and_then_goes_to_the_result(year, app, monkeypatch):
     admin, token = year

@@ -53,7 +53,9 @@ def uploaded_draft(store: Store, base: CompiledPolicy, content: bytes, name: str
             if problems:
                 raise PolicyError(problems)
             if not isinstance(document, dict) or "amends" not in document:
-                raise PolicyError([Problem(str(output), None, "这个文件不是修订:修订文件应写明 amends(所修订的考核办法)和 changes(修改之处)", "amendment")])
+                from evaluator.domain.policy.amend import head_key
+                raise PolicyError([Problem(str(output), None, f"这个文件不是修订:修订文件应写明“{head_key('amends')}”和“{head_key('changes')}”",
+                                           "amendment")])
         from evaluator.domain.policy import load_policy
         return load_policy(output)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from evaluator.domain.policy.load import CompiledPolicy, load_policy
-from evaluator.errors import UsageError
+from evaluator.errors import EvaluatorError, UsageError
 from evaluator.i18n import say
 from evaluator.paths import POLICIES
 
@@ -179,6 +179,6 @@ def titles(folder: Path | None = None) -> dict[str, str]:
     for v in versions(folder):
         try:
             found[v.id] = load_policy(v.path).policy.title
-        except Exception:      # a broken file: named by its id rather than breaking every page
+        except (EvaluatorError, OSError):   # a broken file: named by its id rather than breaking every page
             found[v.id] = v.id
     return found
