@@ -70,6 +70,18 @@ class Problem:
         return f"{where}: {prefix}{self.message}{code}"
 
 
+# Each kind of notice by its name in Chinese (同一事项重复录入), by code. The module that says a
+# kind of notice declares its name beside its code (`notice_titles`); a view that lists notices
+# heads them by it (the workbench's report), so a reader never meets a code.
+_NOTICE_TITLES: dict[str, str] = {}
+
+
+def notice_titles(titles: dict[str, str]) -> dict[str, str]:
+    """Declare the names of a module's kinds of notice; returns them, for the module's own use."""
+    _NOTICE_TITLES.update(titles)
+    return titles
+
+
 @dataclass(frozen=True)
 class Notice:
     """What is valid but probably a mistake (facts.md `warnings`): said, not refused, unless
@@ -82,6 +94,11 @@ class Notice:
     def __str__(self) -> str:
         at = f"{self.where}: " if self.where else ""
         return say("{at}注意:{m}({code})", "{at}warning: {m} ({code})", at=at, m=self.message, code=self.code)
+
+    @property
+    def title(self) -> str:
+        """Its kind's name in Chinese, as the module that says it declares it ('' if none)."""
+        return _NOTICE_TITLES.get(self.code, "")
 
     def as_json(self) -> dict:
         return {"code": self.code, "unit": self.unit, "message": self.message, "where": self.where}

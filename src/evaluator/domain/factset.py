@@ -20,10 +20,16 @@ from pydantic import TypeAdapter, ValidationError
 from evaluator.collector import paused
 from evaluator.domain.facts import FACT_TYPES, AnyFact, Fact, Record, Unit, as_records, fields_of
 from evaluator.domain.vocabulary import UnitNames, Vocabulary
-from evaluator.errors import Cell, FactSetError, Notice, Problem, allowed, did_you_mean
+from evaluator.errors import Cell, FactSetError, Notice, Problem, allowed, did_you_mean, notice_titles
 from evaluator.i18n import current, quoted, say
 from evaluator.inputs.yamlio import json_fact_lines, parse_text, read_text
 from evaluator.timing import stage
+
+# The fact set reader's kind of notice by name.
+NOTICE_TITLES = notice_titles({
+    "encoding": "文件不是 UTF-8 编码",
+})
+
 
 Location = int | Cell | None   # a line of a YAML or JSON file, or a cell of a ledger workbook
 

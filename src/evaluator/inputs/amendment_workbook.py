@@ -35,10 +35,17 @@ from evaluator.domain.numbers import plain
 from evaluator.domain.policy.amend import HEAD_WORDS, resolve
 from evaluator.domain.policy.load import CompiledPolicy
 from evaluator.domain.vocabulary import number
-from evaluator.errors import Cell, EvaluatorError, Notice, PolicyError, Problem, did_you_mean
+from evaluator.errors import Cell, EvaluatorError, Notice, PolicyError, Problem, did_you_mean, notice_titles
 from evaluator.i18n import say
 from evaluator.inputs.yamlio import parse_text
 from evaluator.views.reports.xlsx import HEADER_FILL, HEADER_FONT, _header
+
+# The amendment workbook's kinds of notice by name.
+NOTICE_TITLES = notice_titles({
+    "unchanged": "新值与现值相同",
+    "stale-wording": "原文未随新值修改",
+})
+
 
 GUIDE_SHEET, PARAMETERS_SHEET, CLAUSES_SHEET = "说明", "参数", "条文"
 AMENDS_LABEL = HEAD_WORDS["amends"]   # 说明!A3 (考核办法): the id of the version amended is in B3

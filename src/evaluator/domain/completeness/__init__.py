@@ -16,12 +16,12 @@ from evaluator.domain.completeness import (duplicate_event, future_date, name_va
 from evaluator.domain.completeness._common import natural
 from evaluator.domain.factset import FactSet
 from evaluator.domain.policy.load import CompiledPolicy
-from evaluator.errors import Notice
+from evaluator.errors import Notice, notice_titles
 
 CHECKS = (no_annual_targets, unheld_annual_duty, unit_without_records, name_variants, future_date,
           duplicate_event, undated_as_of)
 CODES = tuple(module.CODE for module in CHECKS)
-TITLES = {module.CODE: module.TITLE for module in CHECKS}
+TITLES = notice_titles({module.CODE: module.TITLE for module in CHECKS})
 
 
 def run_checks(factset: FactSet, policy: CompiledPolicy, as_of: dt.date | None = None) -> list[Notice]:

@@ -50,10 +50,20 @@ from typing import Any, Callable, Iterable
 from evaluator.domain.facts import Record
 from evaluator.domain.factset import FactSet, Location, WORKBOOK_SUFFIXES, check_factset, load_factset, read_factset_document
 from evaluator.domain.vocabulary import UnitNames, Vocabulary, normal
-from evaluator.errors import Cell, FactSetError, Notice, Problem
+from evaluator.errors import Cell, FactSetError, Notice, Problem, notice_titles
 from evaluator.i18n import listing, say
 from evaluator.inputs.ledger.layout import UNITS_SHEET
 from evaluator.inputs.yamlio import json_fact_lines
+
+# The merge's kinds of notice by name (the report's 类别).
+NOTICE_TITLES = notice_titles({
+    "submitter-inferred": "按记录认定报送机构",
+    "staff-differs": "人数与名册不同",
+    "coordinator-record": "协办机构代填的记录",
+    "possible-duplicate": "可能重复登记",
+    "duplicate-submission": "同一事项两个文件都报",
+})
+
 
 SOURCES_SHEET = "来源"                     # the merged workbook's list of where each record came from
 SOURCES_HEADERS = ("编号", "来源文件", "位置")

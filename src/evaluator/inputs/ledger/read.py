@@ -21,11 +21,20 @@ from typing import Any
 from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
 
 from evaluator.domain.vocabulary import UnitNames, normal, number
-from evaluator.errors import Cell, EvaluatorError, Notice, Problem, column_letter, did_you_mean
+from evaluator.errors import Cell, EvaluatorError, Notice, Problem, column_letter, did_you_mean, notice_titles
 from evaluator.i18n import listing, say
 from evaluator.inputs.ledger.formulas import uncalculated_formulas
 from evaluator.inputs.ledger.layout import GUIDE_SHEET, POLICY_LABEL, REVIEW_SHEET, UNITS_SHEET, YEAR_LABEL, Column, LedgerLayout
 from evaluator.inputs.yamlio import LineDict
+
+# The ledger reader's kinds of notice by name (the report's 类别).
+NOTICE_TITLES = notice_titles({
+    "review-sheet": "台账中的审查调整",
+    "extra-column": "不是本表字段的列",
+    "renamed-sheet": "工作表改了名",
+    "hidden-sheet": "隐藏的工作表",
+})
+
 
 OPTIONS_SHEET = "选项"          # the template's hidden lists of choices
 SOURCES_SHEET = "来源"          # a merged ledger's record -> submission it came from (merge.py)

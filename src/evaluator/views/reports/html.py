@@ -127,9 +127,8 @@ WARNING_LABELS = {
 
 
 def _warnings(ev: Evaluation, names: dict[str, str], lang: str) -> list[dict[str, str]]:
-    from evaluator.domain.completeness import TITLES     # a check's name as staff know it; the merge's own notices have none
     everyone = WARNING_LABELS.get(lang, WARNING_LABELS["zh"])["all"]
-    return [{"code": n.code, "kind": TITLES.get(n.code, ""), "unit": names.get(n.unit, n.unit) if n.unit else everyone,
+    return [{"code": n.code, "kind": n.title, "unit": names.get(n.unit, n.unit) if n.unit else everyone,
              "message": n.message, "where": n.where or ""} for n in getattr(ev, "notices", ())]
 
 
