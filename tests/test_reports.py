@@ -26,7 +26,7 @@ from evaluator.domain.factset import load_factset
 from evaluator.domain.numbers import two_places
 from evaluator.views.reports import csv_report, markdown, xlsx
 from evaluator.views.reports import html as html_report
-from evaluator.views.reports.labels import EN, LABELS, ZH
+from evaluator.views.reports.labels import EN, LABELS, ZH, labels
 from evaluator.views.result import to_json
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -149,7 +149,10 @@ def workbook(ev):
 def test_xlsx_sheets_and_layout(workbook):
     assert workbook.sheetnames == ["总表", "明细", "矩阵", "运行记录"]
     record = {row[0].value: row[1].value for row in workbook["运行记录"].iter_rows()}
-    assert record["policy_id"] == "method-2020" and len(record["facts_sha256"]) == 64
+    t = labels("zh")   # each line headed in Chinese: the policy by its title with its id, the facts file as run
+    assert list(record)[:5] == [t[f"run_{k}"] for k in ("evaluator", "policy_id", "policy_sha256", "facts_sha256", "facts_file")]
+    assert record[t["run_policy_id"]].endswith("(method-2020)") and len(record[t["run_facts_sha256"]]) == 64
+    assert not any(key.isascii() for key in record), record
     card, findings, grid = (workbook[n] for n in workbook.sheetnames[:3])
     assert card.freeze_panes == "D2" and findings.freeze_panes == "C2" and grid.freeze_panes == "D3"
     assert [c.value for c in card[1]][:4] == ["排名", "单位代码", "单位名称", "实有人数"]
@@ -226,6 +229,8 @@ def test_xlsx_in_english(ev):
     assert wb.sheetnames == ["Scorecard", "Findings", "Matrix", "Run"]
     assert [c.value for c in wb["Scorecard"][1]][:3] == ["Rank", "Unit id", "Unit"]
     assert "Points" in [c.value for c in wb["Findings"][1]]
+    record = {row[0].value: row[1].value for row in wb["Run"].iter_rows()}
+    assert record["Method"] == "method-2020" and len(record["Facts SHA-256"]) == 64
 
 
 # ---------------------------------------------------------------- HTML, as text

@@ -147,6 +147,12 @@ def test_the_served_report_names_the_ledgers_and_warnings_in_words_not_files_and
     assert "办公厅提交的台账(办公厅 2024.xlsx)" in warnings      # a merge notice's place: the unit's submission
     policy = load_policy(POLICY)
     assert f"依据《{policy.policy.title}》考核" in shown and policy.id not in shown
+    book = load_workbook(io.BytesIO(admin.get("/years/2024/reports/xlsx").content))   # the workbook likewise
+    texts = [str(c.value) for ws in book for row in ws.iter_rows() for c in row if c.value is not None]
+    texts += [part.text or "" for ws in book for part in (ws.oddFooter.left, ws.oddHeader.left)]
+    assert not [x for x in texts if data in x or "/tmp/" in x or ".yaml" in x], texts[-20:]
+    record = {row[0].value: row[1].value for row in book["运行记录"].iter_rows()}
+    assert record["事实文件"] == "2024 年度各机构最新提交的台账" and policy.policy.title in record["考核办法"]
 
 
 def test_a_ledgers_review_sheet_is_said_in_the_workbenchs_terms_not_as_a_command(app):

@@ -231,10 +231,12 @@ def run_year(store: Store, year: dict, progress: Progress = None) -> tuple[objec
 
 
 def render_reports(ev) -> dict[str, bytes]:
-    """The run's reports. The HTML one is the workbench's: it names the ledgers and the review in
-    words, not by the server's copies of them (reports.html.Served)."""
+    """The run's reports. The HTML report and the workbook are the workbench's: they name the ledgers and the review in
+    words, not by the server's copies of them (reports.served.Served)."""
     from evaluator.views.formats import RUN
-    from evaluator.views.reports.html import Served, render
+    from evaluator.views.reports import html, xlsx
+    from evaluator.views.reports.served import Served
     served = Served(facts=f"{ev.factset.year} 年度各机构最新提交的台账", review="考核工作组在工作台录入的审查调整")
     with language("zh"):
-        return {"html": render(ev, "zh", served=served), **{fmt: RUN[fmt].rendered(ev, "zh") for fmt in ("xlsx", "json")}}
+        return {"html": html.render(ev, "zh", served=served), "xlsx": xlsx.render(ev, "zh", served=served),
+                "json": RUN["json"].rendered(ev, "zh")}

@@ -30,17 +30,9 @@ from evaluator.domain.evaluate import Evaluation
 from evaluator.domain.findings import Finding
 from evaluator.views.reports.columns import RANKING, columns, formula, title as section_title
 from evaluator.views.reports.labels import labels, located, matrix, matrix_groups, rule_titles, score
+from evaluator.views.reports.served import Served
 
 TEMPLATE = "report.html.j2"
-
-
-@dataclass(frozen=True)
-class Served:
-    """A report the workbench serves. Its readers never see the server: what was scored and the
-    review are named in words (the command line's report names their files), a warning by its
-    check's title instead of its code, the method by its title alone."""
-    facts: str                     # e.g. 2024 年度各机构最新提交的台账
-    review: str = ""               # e.g. 考核工作组在工作台录入的审查调整
 
 
 @lru_cache(maxsize=1)

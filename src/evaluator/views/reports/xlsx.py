@@ -26,6 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from evaluator.domain.evaluate import Evaluation
 from evaluator.views.reports.columns import FULL, columns, title
 from evaluator.views.reports.labels import labels, matrix, matrix_groups, rule_titles
+from evaluator.views.reports.served import Served
 
 TWO_DECIMALS = "0.00"
 HEADER_FONT = Font(bold=True)
@@ -95,7 +96,7 @@ def _escape(text: str) -> str:
 
 
 def _print_setup(ws: Worksheet, ev: Evaluation, t: dict[str, str], title_rows: str | None, *,
-                 title_cols: str | None = None, pages_wide: int = 1) -> None:
+                 title_cols: str | None = None, pages_wide: int = 1, served: Served | None = None) -> None:
     """A4 landscape, fitted to `pages_wide` pages across (as many down as it takes), headers repeated."""
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
@@ -115,14 +116,15 @@ def _print_setup(ws: Worksheet, ev: Evaluation, t: dict[str, str], title_rows: s
         stage += f" {ev.stage.decision}"
     for part, text in ((ws.oddHeader.left, _escape(title)), (ws.oddHeader.center, "&A"),
                        (ws.oddHeader.right, _escape(stage)),
-                       (ws.oddFooter.left, _escape(f"{t['policy']} {ev.policy.id} · {ev.factset.path}")),
+                       (ws.oddFooter.left, _escape(f"{ev.policy.policy.title} · {served.facts}" if served else
+                                                   f"{t['policy']} {ev.policy.id} · {ev.factset.path}")),
                        (ws.oddFooter.center, t["page_of"].format(page="&P", pages="&N")),
                        (ws.oddFooter.right, _escape(t["printed"]) + " &D")):
         part.text = text
         part.size = 9
 
 
-def _scorecard(ws: Worksheet, ev: Evaluation, t: dict[str, str], lang: str) -> None:
+def _scorecard(ws: Worksheet, ev: Evaluation, t: dict[str, str], lang: str, served: Served | None) -> None:
     sections = columns(ev.policy.policy.sections, lang, FULL)
     before, after = ("rank", "unit", "name", "staff"), ("total", "eligibility", "recommended", "ineligible_because")
     keys = (*before, *(c.key for c in sections), *after)
@@ -144,10 +146,10 @@ def _scorecard(ws: Worksheet, ev: Evaluation, t: dict[str, str], lang: str) -> N
         for cell in row:
             cell.alignment = Alignment(vertical="top", wrap_text=bool(cell.alignment.wrap_text))
     _row_heights(ws)
-    _print_setup(ws, ev, t, "1:1")
+    _print_setup(ws, ev, t, "1:1", served=served)
 
 
-def _findings(ws: Worksheet, ev: Evaluation, t: dict[str, str], lang: str) -> None:
+def _findings(ws: Worksheet, ev: Evaluation, t: dict[str, str], lang: str, served: Served | None) -> None:
     keys = ("unit", "name", "clause", "clause_title", "section", "rule", "rule_title", "points", "rate",
             "quantity", "evidence", "line", "explanation", "credited_via")
     _header(ws, 1, [t[k] for k in keys])
@@ -178,10 +180,10 @@ def _findings(ws: Worksheet, ev: Evaluation, t: dict[str, str], lang: str) -> No
             if not cell.alignment.wrap_text:
                 cell.alignment = Alignment(horizontal=cell.alignment.horizontal, vertical="top")
     _row_heights(ws)
-    _print_setup(ws, ev, t, "1:1")
+    _print_setup(ws, ev, t, "1:1", served=served)
 
 
-def _matrix(ws: Worksheet, ev: Evaluation, t: dict[str, str]) -> None:
+def _matrix(ws: Worksheet, ev: Evaluation, t: dict[str, str], served: Served | None) -> None:
     clauses = list(ev.policy.clauses.values())
     sums = matrix(ev)
     fixed = [t["rank"], t["unit"], t["name"]]
@@ -211,30 +213,39 @@ def _matrix(ws: Worksheet, ev: Evaluation, t: dict[str, str]) -> None:
     _row_heights(ws, first_row=3)
     # Printed, as many pages across as the HTML report has column groups (a page holds about as many
     # clauses), the rank, id and name repeated on each. Fitted to pages, a sheet has no manual breaks.
-    _print_setup(ws, ev, t, "1:2", title_cols=f"A:{get_column_letter(len(fixed))}", pages_wide=len(matrix_groups(ev)))
+    _print_setup(ws, ev, t, "1:2", title_cols=f"A:{get_column_letter(len(fixed))}", pages_wide=len(matrix_groups(ev)),
+                 served=served)
 
 
-def _run_record(ws: Worksheet, ev: Evaluation) -> None:
-    """What produced this workbook: evaluator version, policy and fact set with their sha256, time."""
+def _run_record(ws: Worksheet, ev: Evaluation, t: dict[str, str], lang: str, served: Served | None) -> None:
+    """What produced this workbook: evaluator version, policy and fact set with their sha256, time;
+    each line headed in the workbook's language (the JSON's run record keeps its keys)."""
     from evaluator.views.result import run_record
-    for row, (key, value) in enumerate(run_record(ev).items(), start=1):
-        ws.cell(row=row, column=1, value=key).font = HEADER_FONT
+    record = run_record(ev)
+    record["policy_id"] = f"{ev.policy.policy.title}({ev.policy.id})" if lang == "zh" else ev.policy.id
+    if served:
+        record["facts_file"] = served.facts
+        if "review_file" in record:
+            record["review_file"] = served.review
+    for row, (key, value) in enumerate(record.items(), start=1):
+        ws.cell(row=row, column=1, value=t.get(f"run_{key}", key)).font = HEADER_FONT
         ws.cell(row=row, column=2, value=str(value))
     ws.column_dimensions["A"].width = 16
     ws.column_dimensions["B"].width = 70
 
 
-def render(ev: Evaluation, lang: str = "zh") -> bytes:
+def render(ev: Evaluation, lang: str = "zh", *, served: Served | None = None) -> bytes:
+    """The workbook; `served` when the workbench serves it (no server path in it)."""
     t = labels(lang)
     wb = Workbook()
     scorecard = wb.active
     scorecard.title = t["sheet_scorecard"]
-    _scorecard(scorecard, ev, t, lang)
-    _findings(wb.create_sheet(t["sheet_findings"]), ev, t, lang)
-    _matrix(wb.create_sheet(t["sheet_matrix"]), ev, t)
+    _scorecard(scorecard, ev, t, lang, served)
+    _findings(wb.create_sheet(t["sheet_findings"]), ev, t, lang, served)
+    _matrix(wb.create_sheet(t["sheet_matrix"]), ev, t, served)
     record = wb.create_sheet("运行记录" if lang == "zh" else "Run")
-    _run_record(record, ev)
-    _print_setup(record, ev, t, None)   # key, value lines: no header row to repeat
+    _run_record(record, ev, t, lang, served)
+    _print_setup(record, ev, t, None, served=served)   # key, value lines: no header row to repeat
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
