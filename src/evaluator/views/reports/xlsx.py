@@ -116,8 +116,7 @@ def _print_setup(ws: Worksheet, ev: Evaluation, t: dict[str, str], title_rows: s
         stage += f" {ev.stage.decision}"
     for part, text in ((ws.oddHeader.left, _escape(title)), (ws.oddHeader.center, "&A"),
                        (ws.oddHeader.right, _escape(stage)),
-                       (ws.oddFooter.left, _escape(f"{ev.policy.policy.title} · {served.facts}" if served else
-                                                   f"{t['policy']} {ev.policy.id} · {ev.factset.path}")),
+                       (ws.oddFooter.left, _escape(f"{ev.policy.named} · {served.facts if served else ev.factset.path}")),
                        (ws.oddFooter.center, t["page_of"].format(page="&P", pages="&N")),
                        (ws.oddFooter.right, _escape(t["printed"]) + " &D")):
         part.text = text
@@ -230,7 +229,7 @@ def _run_record(ws: Worksheet, ev: Evaluation, t: dict[str, str], lang: str, ser
     for row, (key, value) in enumerate(record.items(), start=1):
         ws.cell(row=row, column=1, value=t.get(f"run_{key}", key)).font = HEADER_FONT
         ws.cell(row=row, column=2, value=str(value))
-    ws.column_dimensions["A"].width = 16
+    ws.column_dimensions["A"].width = max(16, max(_width(t.get(f"run_{k}", k)) for k in record) + 2)
     ws.column_dimensions["B"].width = 70
 
 
