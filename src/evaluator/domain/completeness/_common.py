@@ -13,8 +13,12 @@ _DIGITS = re.compile(r"(\d+)")
 
 
 def natural(text: str) -> tuple:
-    """`L-2` before `L-10`: text with its numbers compared as numbers."""
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in _DIGITS.split(text))
+    """`L-2` before `L-10`: text with its numbers compared as numbers. Splitting on the digits
+    puts text at the even places and numbers at the odd ones, so two keys compare place by place
+    as text with text and number with number ('L-', 2, '')."""
+    parts: list = _DIGITS.split(text)
+    parts[1::2] = map(int, parts[1::2])
+    return tuple(parts)
 
 
 def order(factset: FactSet, fact_id: str) -> tuple:

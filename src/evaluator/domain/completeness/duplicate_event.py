@@ -12,7 +12,11 @@ unit only."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from functools import lru_cache
+from itertools import compress
+from operator import attrgetter
+from typing import Any, Callable
 
 from evaluator.domain.completeness._common import order, unit_name, where
 from evaluator.domain.facts import FACT_TYPES, fields_of
@@ -31,39 +35,26 @@ OWN_PART = frozenset({"congress_session_service", "leading_group_membership", "a
 
 
 @lru_cache(maxsize=None)
-def _shape(fact_type: str) -> tuple[str | None, tuple[str, ...], bool]:
-    """The type's title-like field, its enum fields (what kind of event it is), and whether
-    its records list coordinating units."""
+def _shape(fact_type: str) -> tuple[str | None, Callable[[Any], tuple], bool]:
+    """The type's title-like field; what else makes two of its records one event — the date, its
+    enum fields (what kind of event it is) and, for a unit's own part, the unit — read as one
+    tuple; and whether its records list coordinating units."""
     if fact_type not in FACT_TYPES:
-        return None, (), False
+        return None, lambda fact: (), False
     fields = fields_of(fact_type)
     title = next((name for name in TITLE_FIELDS if name in fields), None)
-    return title, tuple(name for name, spec in fields.items() if spec.kind == "enum"), "coordinators" in fields
+    kinds = tuple(name for name, spec in fields.items() if spec.kind == "enum")
+    names = ("date", *kinds, *(("unit",) if fact_type in OWN_PART else ()))
+    same_event = attrgetter(*names) if len(names) > 1 else lambda fact: (fact.date,)   # of one name, attrgetter gives no tuple
+    return title, same_event, "coordinators" in fields
 
 
 def check(factset: FactSet, policy: CompiledPolicy, as_of: dt.date | None = None) -> list[Notice]:
-    first: dict[tuple, object] = {}        # key -> the first record with it
-    repeated: dict[tuple, list] = {}       # key -> all its records, once there are two
-    normals: dict[str, str] = {}
-    for fact in factset.facts:
-        title_field, kinds, _ = _shape(fact.type)
-        if title_field is None:
-            continue
-        title = str(getattr(fact, title_field))
-        name = normals.get(title)
-        if name is None:
-            name = normals[title] = normal(title)
-        key = (fact.type, name, fact.date, *(getattr(fact, k) for k in kinds),
-               *((fact.unit,) if fact.type in OWN_PART else ()))
-        seen = first.get(key)
-        if seen is None:
-            first[key] = fact
-        elif key in repeated:
-            repeated[key].append(fact)
-        else:
-            repeated[key] = [seen, fact]
-    groups = [sorted(facts, key=lambda f: order(factset, f.id)) for facts in repeated.values()]
-    groups.sort(key=lambda facts: order(factset, facts[1].id))
+    repeated = [group for fact_type, facts in _by_type(factset).items() for group in _repeated(fact_type, facts)]
+    places = {f.id: order(factset, f.id) for facts in repeated for f in facts}
+    groups = [sorted(facts, key=lambda f: places[f.id]) for facts in repeated]
+    groups.sort(key=lambda facts: places[facts[1].id])
+    record_at, record = say("{id}({unit},{at})", "{id} ({unit}, {at})"), say("{id}({unit})", "{id} ({unit})")
     notices = []
     for facts in groups:
         fact_type, date = facts[0].type, facts[0].date
@@ -75,7 +66,7 @@ def check(factset: FactSet, policy: CompiledPolicy, as_of: dt.date | None = None
             advice = say("是同一事项的,只保留承办机构的一条,其他机构写在其“{label}”中",
                          "if they are one event, keep the organizer's record and list the others as its {label}",
                          label=policy.vocabulary.field_label(fact_type, "coordinators"))
-        shown = listing(_record(factset, f) for f in facts)
+        shown = listing(_record(factset, f, record_at, record) for f in facts)
         notices.append(Notice(CODE, say(
             "{type}“{title}”({date})录入了 {n} 次:{records};{advice}",
             "the {type} '{title}' ({date}) is entered {n} times: {records}; {advice}",
@@ -85,10 +76,34 @@ def check(factset: FactSet, policy: CompiledPolicy, as_of: dt.date | None = None
     return notices
 
 
-def _record(factset: FactSet, fact) -> str:
-    """`LE-2(研究室,第 9 行)`"""
+def _by_type(factset: FactSet) -> dict[str, list]:
+    by_type: dict[str, list] = {}
+    for fact in factset.facts:
+        by_type.setdefault(fact.type, []).append(fact)
+    return by_type
+
+
+def _repeated(fact_type: str, facts: list) -> list[list]:
+    """The records of one type that are one event entered more than once, a list per event.
+    A year has up to a million records: each is read through C-level getters and counted with
+    a Counter, and only the few repeated ones are gathered in Python."""
+    title_field, same_event, _ = _shape(fact_type)
+    if title_field is None:
+        return []
+    words = lru_cache(maxsize=None)(normal)        # titles repeat: each is normalised once per check
+    keys = list(zip(map(words, map(str, map(attrgetter(title_field), facts))), map(same_event, facts)))
+    twice = {key for key, n in Counter(keys).items() if n > 1}
+    if not twice:
+        return []
+    events: dict[tuple, list] = {}
+    for key, fact in compress(zip(keys, facts), map(twice.__contains__, keys)):
+        events.setdefault(key, []).append(fact)
+    return list(events.values())
+
+
+def _record(factset: FactSet, fact, record_at: str, record: str) -> str:
+    """`LE-2(研究室,第 9 行)`, by the forms of the language chosen once per check (a year may repeat
+    tens of thousands of records)."""
     at = factset.where(fact.id)
     unit = unit_name(factset, fact.unit)
-    if at:
-        return say("{id}({unit},{at})", "{id} ({unit}, {at})", id=fact.id, unit=unit, at=at)
-    return say("{id}({unit})", "{id} ({unit})", id=fact.id, unit=unit)
+    return record_at.format(id=fact.id, unit=unit, at=at) if at else record.format(id=fact.id, unit=unit)
