@@ -95,12 +95,11 @@ def test_the_pages_name_the_policy_by_its_title_never_its_id(app):
             assert v.id not in visible(page), v.id
 
 
-def test_a_merge_notice_names_each_units_submission_not_the_workbenchs_scratch_file(app):
-    """The same meeting entered by 办公厅 and by 法制工作委员会 (its coordinator): counted once, and
-    the result page says whose ledger and which row, by the units' names and the uploads' names."""
+def _one_meeting_in_two_ledgers_scored(app) -> TestClient:
+    """办公厅 and 法制工作委员会 (its coordinator) both enter one meeting, each in its own upload, and the
+    year is run: the admin's client."""
     import datetime as dt
-    from web.workbench import NAME, layout, ledger
-    sheet = layout().by_type["citywide_meeting"].name             # the sheet as the policy's ledger names it
+    from web.workbench import NAME, ledger
     meeting = {"unit": NAME["office"], "title": "全市人大工作会议", "coordinators": NAME["legal"], "days": 1, "errors": 0,
                "date": dt.date(2024, 5, 10)}
     admin = TestClient(app)
@@ -109,6 +108,15 @@ def test_a_merge_notice_names_each_units_submission_not_the_workbenchs_scratch_f
     for unit, name in (("office", "办公厅 2024.xlsx"), ("legal", "法工委 2024.xlsx")):
         assert upload(admin, token, ledger(unit, {"citywide_meeting": [meeting]}), unit=unit, name=name).status_code == 303
     assert admin.post("/years/2024/run", data={"csrf": token}).status_code == 200
+    return admin
+
+
+def test_a_merge_notice_names_each_units_submission_not_the_workbenchs_scratch_file(app):
+    """The same meeting entered by 办公厅 and by 法制工作委员会 (its coordinator): counted once, and
+    the result page says whose ledger and which row, by the units' names and the uploads' names."""
+    from web.workbench import layout
+    sheet = layout().by_type["citywide_meeting"].name             # the sheet as the policy's ledger names it
+    admin = _one_meeting_in_two_ledgers_scored(app)
     notices = re.search(r'<div class="notices">(.*?)</div>', admin.get("/years/2024/result").text, re.S).group(1)
     assert f"办公厅提交的台账(办公厅 2024.xlsx)“{sheet}”表第 2 行" in unescape(notices)
     assert f"法制工作委员会提交的台账(法工委 2024.xlsx)“{sheet}”表第 2 行" in unescape(notices)
@@ -119,18 +127,9 @@ def test_a_merge_notice_names_each_units_submission_not_the_workbenchs_scratch_f
 def test_the_served_report_names_the_ledgers_and_warnings_in_words_not_files_and_codes(app):
     """The HTML report the workbench serves: no server path, no scratch copy, each warning by its
     check's title (类别) instead of its code; the muted rule id after each rule title stays."""
-    import datetime as dt
     from evaluator.domain.completeness import TITLES
     from evaluator.errors import Notice
-    from web.workbench import NAME, ledger
-    meeting = {"unit": NAME["office"], "title": "全市人大工作会议", "coordinators": NAME["legal"], "days": 1, "errors": 0,
-               "date": dt.date(2024, 5, 10)}
-    admin = TestClient(app)
-    token = sign_in(admin, "admin")
-    assert create_year(admin, token).status_code == 303
-    for unit, name in (("office", "办公厅 2024.xlsx"), ("legal", "法工委 2024.xlsx")):
-        assert upload(admin, token, ledger(unit, {"citywide_meeting": [meeting]}), unit=unit, name=name).status_code == 303
-    assert admin.post("/years/2024/run", data={"csrf": token}).status_code == 200
+    admin = _one_meeting_in_two_ledgers_scored(app)
     report = admin.get("/years/2024/reports/html").content.decode("utf-8")
     shown = visible(re.sub(r"<(style|script)>.*?</\1>", "", report, flags=re.S))
     data = str(app.state.store.data)
