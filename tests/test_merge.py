@@ -327,3 +327,16 @@ def test_a_merged_workbook_reads_back_as_the_merged_fact_set(tmp_path):
     back = load_factset(out)
     assert sorted(map(repr, back.facts)) == sorted(map(repr, merged.factset.facts))
     assert back.sources == merged.factset.sources  # evidence keeps which submission each record came from
+
+
+def test_a_duplicate_events_records_are_each_named_in_the_submission_they_came_from(tmp_path):
+    """One file's records are that file's business: the same meeting entered twice in 办公厅's own ledger
+    is a duplicate-event warning, and each record it lists is placed in that ledger, not the roster."""
+    office = ledger(tmp_path / "office.xlsx", ["office"], {"citywide_meeting": [MEETING, MEETING]})
+    merged = merge_submissions([office], roster(tmp_path / "roster.yaml"))
+    ev = evaluate(merged.factset, merged.policy)
+    [notice] = [n for n in ev.notices if n.code == "duplicate-event"]
+    meetings = [f for f in merged.factset.facts if f.type == "citywide_meeting"]
+    assert len(meetings) == 2 and all(merged.sources[f.id].startswith("office.xlsx:") for f in meetings)
+    for f in meetings:
+        assert f"{f.id}(办公厅,{merged.sources[f.id]})" in notice.message, notice.message

@@ -146,12 +146,12 @@ def workbook(ev):
     return openpyxl.load_workbook(io.BytesIO(xlsx.render(ev)))
 
 
-def test_xlsx_sheets_and_layout(workbook):
+def test_xlsx_sheets_and_layout(workbook, ev):
     assert workbook.sheetnames == ["总表", "明细", "矩阵", "运行记录"]
     record = {row[0].value: row[1].value for row in workbook["运行记录"].iter_rows()}
     t = labels("zh")   # each line headed in Chinese: the policy by its title with its id, the facts file as run
     assert list(record)[:5] == [t[f"run_{k}"] for k in ("evaluator", "policy_id", "policy_sha256", "facts_sha256", "facts_file")]
-    assert record[t["run_policy_id"]].endswith("(method-2020)") and len(record[t["run_facts_sha256"]]) == 64
+    assert record[t["run_policy_id"]] == f"{ev.policy.policy.title}({ev.policy.id})" and len(record[t["run_facts_sha256"]]) == 64
     assert not any(key.isascii() for key in record), record
     card, findings, grid = (workbook[n] for n in workbook.sheetnames[:3])
     assert card.freeze_panes == "D2" and findings.freeze_panes == "C2" and grid.freeze_panes == "D3"
@@ -230,7 +230,7 @@ def test_xlsx_in_english(ev):
     assert [c.value for c in wb["Scorecard"][1]][:3] == ["Rank", "Unit id", "Unit"]
     assert "Points" in [c.value for c in wb["Findings"][1]]
     record = {row[0].value: row[1].value for row in wb["Run"].iter_rows()}
-    assert record["Method"] == "method-2020" and len(record["Facts SHA-256"]) == 64
+    assert record["Method"] == ev.policy.id and len(record["Facts SHA-256"]) == 64
 
 
 # ---------------------------------------------------------------- HTML, as text

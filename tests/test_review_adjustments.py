@@ -107,6 +107,21 @@ def test_every_bad_adjustment_is_named_with_its_line(tmp_path, policy):
     assert any("L-999" in p.message and "L-0" in p.message for p in caught.value.problems)  # did you mean
 
 
+def test_an_office_word_in_the_wrong_place_is_named_as_it_was_written(tmp_path, policy):
+    """申诉内容 is an appeal's key, 原因 an item's: elsewhere they are unknown, and said as written."""
+    path = review_file(tmp_path, """\
+        审查调整:
+          - {编号: A-1, 事实编号: L-015, 删除: 是, 原因: r, 决定文号: d, 申诉内容: x}
+        原因: 多写的一行
+    """)
+    with pytest.raises(ReviewError) as caught:
+        load_review(path, load_factset(YEAR), policy.vocabulary)
+    shown = [str(p) for p in caught.value.problems]
+    assert any("未知的字段“申诉内容”" in s and "字段“申诉内容”" in s for s in shown), shown
+    assert any("未知的键“原因”(可用:审查调整、申诉)" in s for s in shown), shown
+    assert not any("text" in s or "reason" in s for s in shown), shown
+
+
 def test_a_review_in_the_offices_keys_is_the_same_review(tmp_path, policy):
     english = reviewed(tmp_path, policy, """\
         adjustments:

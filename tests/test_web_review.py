@@ -192,7 +192,8 @@ def test_the_leader_approves_the_reviewed_result_and_downloads_the_notice(year, 
     assert clerk.get("/years/2024/approval").status_code == 403 and clerk.get("/years/2024/notice").status_code == 403
     # a bad date, an empty decision: said, nothing approved
     assert leader.post("/years/2024/approval", data={"csrf": ltoken, "stage": "审定", "decision": "纪要", "date": "明天"}).status_code == 400
-    assert leader.post("/years/2024/approval", data={"csrf": ltoken, "stage": "审定", "decision": " ", "date": "2025-01-15"}).status_code == 400
+    empty = leader.post("/years/2024/approval", data={"csrf": ltoken, "stage": "审定", "decision": " ", "date": "2025-01-15"})
+    assert empty.status_code == 400 and "决定文号" in empty.text and "--decision" not in empty.text
     assert snapshots(store.data / "approvals", 2024) == []
 
     decision = "主任办公会议纪要〔2025〕2号"

@@ -61,7 +61,7 @@ class Problem:
         zh = current() == "zh"
         subject = []
         if self.fact_id is not None:
-            kind = _SUBJECT_ZH.get(self.subject, "事实") if zh else self.subject
+            kind = SUBJECT_WORDS.get(self.subject, SUBJECT_WORDS["fact"]) if zh else self.subject
             subject.append(f"{kind} {self.fact_id}")
         if self.field and not in_cell:
             subject.append(say("字段“{f}”", "field '{f}'", f=self.field_label or self.field if zh else self.field))
@@ -147,7 +147,7 @@ class UsageError(EvaluatorError):
     """A command was asked for something that does not exist (a unit, a clause)."""
 
 
-_SUBJECT_ZH = {"fact": "事实", "unit": "机构", "adjustment": "调整", "appeal": "申诉"}
+SUBJECT_WORDS = {"fact": "事实", "unit": "机构", "adjustment": "调整", "appeal": "申诉"}   # what a problem's fact_id names
 _WHAT_ZH = {"the fact set": "事实集", "the policy": "考核办法文件", "input": "输入", "the review": "审查调整"}
 
 

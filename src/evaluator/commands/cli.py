@@ -281,7 +281,7 @@ def template(output: Path = typer.Option(..., "--output", "-o", help="The ledger
         factset, _ = load_year(roster, policy)
         units = [u.model_dump() for u in factset.units.values()]
     write_atomically(output, write_template(compiled, year, units))
-    out.print(say("已写入 {o}:{y} 年度台账模板(按{p})", "wrote {o}: the {y} ledger template ({p})", o=output, y=year, p=compiled.policy.title),
+    out.print(say("已写入 {o}:{y} 年度台账模板(按{p})", "wrote {o}: the {y} ledger template ({p})", o=output, y=year, p=compiled.named),
               markup=False, soft_wrap=True)
 
 

@@ -41,7 +41,7 @@ _FACT = TypeAdapter(AnyFact)
 ACTIONS = ("set", "strike", "add")
 ANSWERS = ("upheld", "rejected", "pending")
 ANSWER_WORDS = {"upheld": "支持", "rejected": "驳回", "pending": "待定"}
-_ANSWER_OF = {"支持": "upheld", "维持": "rejected", "驳回": "rejected", "不予支持": "rejected", "待定": "pending"}
+_ANSWER_OF = {word: answer for answer, word in ANSWER_WORDS.items()} | {"维持": "rejected", "不予支持": "rejected"}   # and two ways to say no
 _ADJUSTMENT_KEYS = ("id", "fact", *ACTIONS, "reason", "decision", "date", "note")
 _APPEAL_KEYS = ("id", "unit", "fact", "clause", "text", "answer", "reason", "decision", "adjustment", "date")
 _ITEMS = {"adjustment": "adjustments", "appeal": "appeals"}   # what a problem is about -> its list's key
@@ -167,11 +167,11 @@ class _Checker:
             self.report(1, say("审查调整文件应含“审查调整”(adjustments)一项,可另有“申诉”(appeals)",
                                "a review file has adjustments (and appeals)"), "structure")
             return Review(self.name, sha256, [])
-        data = in_review_keys(data)
+        data = in_review_keys(data, _ITEMS.values())
         for key in data:
             if key not in ("adjustments", "appeals"):
-                self.report(_line(data, key), say("未知的键“{k}”(可用:审查调整、申诉)", "unknown key '{k}' (allowed: adjustments, appeals)",
-                                                  k=key), "unknown-key")
+                self.report(_line(data, key), say("未知的键“{k}”(可用:{words})", "unknown key '{k}' (allowed: adjustments, appeals)",
+                                                  k=key, words="、".join(REVIEW_KEYS[k] for k in _ITEMS.values())), "unknown-key")
         seen: set[str] = set()
         adjustments = [a for a in (self.adjustment(raw, seen) for raw in _items(data.get("adjustments"))) if a]
         appeals = [p for p in (self.appeal(raw, seen, {a.id for a in adjustments}) for raw in _items(data.get("appeals"))) if p]
@@ -206,7 +206,7 @@ class _Checker:
         return item
 
     def adjustment(self, raw: Any, seen: set[str]) -> Adjustment | None:
-        raw = in_review_keys(raw)
+        raw = in_review_keys(raw, _ADJUSTMENT_KEYS)
         item = self._common(raw, seen, _ADJUSTMENT_KEYS, "adjustment")
         if item is None and not isinstance(raw, dict):
             return None
@@ -294,7 +294,7 @@ class _Checker:
             return False
 
     def appeal(self, raw: Any, seen: set[str], adjustments: set[str]) -> Appeal | None:
-        raw = in_review_keys(raw)
+        raw = in_review_keys(raw, _APPEAL_KEYS)
         item = self._common(raw, seen, _APPEAL_KEYS, "appeal")
         if not isinstance(raw, dict):
             return None

@@ -282,14 +282,17 @@ REVIEW_KEYS = {"adjustments": "审查调整", "appeals": "申诉", "id": "编号
 _REVIEW_KEY_OF = {normal(word): key for key, word in REVIEW_KEYS.items()}
 
 
-def in_review_keys(raw: Any) -> Any:
-    """A review file's mapping with the office's keys (原因, 决定文号…) read as the file's own (reason,
-    decision…), lines kept; anything else as it is."""
+def in_review_keys(raw: Any, keys: Iterable[str]) -> Any:
+    """A review file's mapping with the office's words for `keys` (原因, 决定文号…, those this level of
+    the file may have) read as the file's own (reason, decision…), lines kept; any other key as it
+    is written, so that a message names it as the writer wrote it."""
     if not isinstance(raw, Mapping):
         return raw
+    allowed = set(keys)
     out = _like(raw)
     for key, value in raw.items():
-        name = key if key in REVIEW_KEYS or not isinstance(key, str) else _REVIEW_KEY_OF.get(normal(key), key)
+        name = _REVIEW_KEY_OF.get(normal(key), key) if isinstance(key, str) and key not in allowed else key
+        name = name if name in allowed else key
         out[name] = value
         _copy_line(raw, out, key, name)
     return out

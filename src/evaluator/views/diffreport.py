@@ -72,13 +72,20 @@ def _names(d: Diff) -> dict[str, str]:
 
 def amendment_heading(d: Diff) -> str:
     """What the new version's delta changes, and in which version."""
-    base = d.old.policy.named if d.amendment_of_old else d.amends   # the base's title is known when it is the old side
+    base = d.old.policy.named if d.amendment_of_old else _named(d.amends)
     heading = say("{new}对{base}的 {n} 处修改", "{new}: {n} change(s) to {base}", new=d.new.policy.named, base=base,
                   n=len(d.amendment))
     if not d.amendment_of_old:
         heading += say("(本次对照的是{old},不是它所修订的版本)", " (compared here with {old}, not the version it amends)",
                        old=d.old.policy.named)
     return heading
+
+
+def _named(policy_id: str) -> str:
+    """A version by its id, named as CompiledPolicy.named names one (《title》), when it is in policies/."""
+    from evaluator.domain.policy.registry import titles
+    title = titles().get(policy_id)
+    return say("《{t}》", "{i}", t=title, i=policy_id) if title else policy_id
 
 
 def _compared(d: Diff) -> str:

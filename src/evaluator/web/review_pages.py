@@ -511,6 +511,8 @@ async def approve_stage(request: Request):
         day = dt.date.fromisoformat(text_of(form, "date", 10))
     except ValueError:
         return await approval_page(request, 400, error="日期应写成 2025-01-15 这样的年-月-日")
+    if not decision.strip():   # the domain's own refusal names the command line's --decision
+        return await approval_page(request, 400, error="须写明作出审定决定的文件(决定文号),如 主任办公会议纪要〔2025〕2号")
     try:
         run, ev, _, _, _ = await _run_and_stage(store, year)
         if run is None:

@@ -17,14 +17,14 @@ from typing import Any
 import yaml
 
 from evaluator.domain.evaluate import evaluate
-from evaluator.domain.review import ReviewError, evaluate_reviewed, load_review
+from evaluator.domain.review import ANSWER_WORDS, ReviewError, evaluate_reviewed, load_review
 from evaluator.errors import FactSetError, Problem
 from evaluator.i18n import language, say
 from evaluator.inputs.ledger.merge import merge_submissions
 from evaluator.web.service import ROSTER_WORDS, MergeFailed, file_stem, in_workbench_words, scratch, submission_words
 from evaluator.web.store import Store
 
-ANSWERS = {"upheld": "支持", "rejected": "驳回", "pending": "待定"}
+ANSWERS = ANSWER_WORDS   # the appeal's answers as the forms offer them
 ACTIONS = {"set": "修改", "strike": "删除", "add": "新增"}
 REVIEW_FILE = "审查调整.yaml"
 

@@ -17,7 +17,7 @@ from evaluator.domain.evaluate import evaluate
 from evaluator.domain.factset import load_factset
 from evaluator.domain.numbers import plain
 from evaluator.domain.policy.registry import choose_policy, versions
-from evaluator.errors import Cell, FactSetError, Problem, column_letter
+from evaluator.errors import SUBJECT_WORDS, Cell, FactSetError, Problem, column_letter
 from evaluator.i18n import language
 from evaluator.inputs.ledger.layout import REVIEW_SHEET
 from evaluator.inputs.ledger.merge import merge_submissions
@@ -103,7 +103,7 @@ def problem_rows(problems: list[Problem], files: dict[str, str]) -> list[dict]:
             row = str(p.line)
         subject = []
         if p.fact_id:
-            subject.append(f"{'机构' if p.subject == 'unit' else '事实'} {p.fact_id}")
+            subject.append(f"{SUBJECT_WORDS.get(p.subject, SUBJECT_WORDS['fact'])} {p.fact_id}")
         if p.field and not (isinstance(p.line, Cell) and p.line.header):
             subject.append(f"字段“{p.field_label or p.field}”")
         text = ",".join(subject) + ":" + p.message if subject else p.message

@@ -104,6 +104,6 @@ def _repeated(fact_type: str, facts: list) -> list[list]:
 def _record(factset: FactSet, fact, record_at: str, record: str) -> str:
     """`LE-2(研究室,第 9 行)`, by the forms of the language chosen once per check (a year may repeat
     tens of thousands of records)."""
-    at = factset.where(fact.id)
+    at = factset.sources.get(fact.id) or factset.where(fact.id)   # a merged record: in its submission
     unit = unit_name(factset, fact.unit)
     return record_at.format(id=fact.id, unit=unit, at=at) if at else record.format(id=fact.id, unit=unit)

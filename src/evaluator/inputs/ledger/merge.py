@@ -23,7 +23,8 @@ reads them all under the roster's year, policy and vocabulary and returns one fa
   (blank ids become `请假-14` in every workbook) is prefixed with the submitting unit's id
   (`legal:请假-14`; the roster's own records: `roster:请假-14`), so evidence stays traceable.
 - **Where each record came from**: `factset.sources[id]` is `"legal.xlsx:请假!14"` (or
-  `"legal.yaml:12"`, the line); `Merged.renamed` maps a prefixed id to the id as written.
+  `"legal.yaml:12"`, the line), or in words when the caller labels its files (the workbench:
+  `法制工作委员会提交的台账(….xlsx)“请假”表第 14 行`); `Merged.renamed` maps a prefixed id to the id as written.
 - **Every problem at once**: the problems of every file, and those between files (one
   annual duty held twice, R20), are raised together as one `FactSetError`; nothing is
   merged, and so nothing written, when there is any.
@@ -114,7 +115,8 @@ class Merged:
     """The merged fact set, ready to evaluate or write.
 
     `notices` is the same list as `factset.notices` (what the files' readers said, then what
-    the merge says); `sources` the same dict as `factset.sources` (fact id -> `file:where`)."""
+    the merge says); `sources` the same dict as `factset.sources` (fact id -> `file:where`, or its
+    words when the files are labelled)."""
     factset: FactSet
     policy: Any                                             # the CompiledPolicy of the roster's year
     notices: list[Notice]

@@ -221,7 +221,8 @@ def _run_record(ws: Worksheet, ev: Evaluation, t: dict[str, str], lang: str, ser
     each line headed in the workbook's language (the JSON's run record keeps its keys)."""
     from evaluator.views.result import run_record
     record = run_record(ev)
-    record["policy_id"] = f"{ev.policy.policy.title}({ev.policy.id})" if lang == "zh" else ev.policy.id
+    record["policy_id"] = (ev.policy.policy.title if served else f"{ev.policy.policy.title}({ev.policy.id})") \
+        if lang == "zh" else ev.policy.id
     if served:
         record["facts_file"] = served.facts
         if "review_file" in record:
