@@ -63,27 +63,45 @@ def csrf_token(request: Request) -> str:
 
 def page(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
     user = getattr(request.state, "user", None)
-    unit_name = _unit_name(request, user["unit"]) if user is not None and user["unit"] else ""
+    unit_names, policy_titles = _Once(lambda: _unit_names(request)), _Once(_policy_titles)   # read once a page, if asked
+    unit_name = unit_names().get(user["unit"], user["unit"]) if user is not None and user["unit"] else ""
     html = _env.get_template(template).render(request=request, user=user, user_unit=unit_name, csrf=csrf_token(request),
-                                              unit_name_of=lambda unit_id: _unit_name(request, unit_id),
-                                              policy_title_of=policy_title_of, **context)
+                                              unit_name_of=lambda unit_id: unit_names().get(unit_id, unit_id),
+                                              policy_title_of=lambda policy_id: policy_titles().get(policy_id, policy_id),
+                                              **context)
     return HTMLResponse(html, status_code=status)
+
+
+class _Once:
+    """A value a page may ask for many times (a name per audit row), worked out the first time."""
+
+    def __init__(self, make):
+        self.make, self.value, self.made = make, None, False
+
+    def __call__(self):
+        if not self.made:
+            self.value, self.made = self.make(), True
+        return self.value
 
 
 def policy_title_of(policy_id: str) -> str:
     """A policy as staff know it, by its title; the id (a key of the files) only if no version has it."""
+    return _policy_titles().get(policy_id, policy_id)
+
+
+def _policy_titles() -> dict[str, str]:
     with language("zh"):
-        return titles().get(policy_id, policy_id)
+        return titles()
 
 
-def _unit_name(request: Request, unit_id: str) -> str:
-    """A clerk's unit as the office names it: its name in the latest year's roster that has it
-    (the account keeps the unit's id, a key of the ledger)."""
-    for year in store_of(request).years():
+def _unit_names(request: Request) -> dict[str, str]:
+    """Each unit as the office names it: its name in the latest year's roster that has it (an
+    account and the audit log keep the unit's id, a key of the ledger)."""
+    names: dict[str, str] = {}
+    for year in store_of(request).years():      # the latest first: its name wins
         for unit in year["units"]:
-            if unit["id"] == unit_id:
-                return unit["name"]
-    return unit_id
+            names.setdefault(unit["id"], unit["name"])
+    return names
 
 
 def current_user(request: Request, *roles: str):
