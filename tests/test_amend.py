@@ -190,7 +190,9 @@ def test_a_bad_head_is_reported_all_at_once(tmp_path):
         load_policy(path)
     [problem] = caught.value.problems
     assert problem.line == 2 and f"{HEAD_WORDS['amends']}(amends)所指的“method-2002”不存在" in problem.message
-    assert "method-2020" in problem.message
+    listed = problem.message.split("可修订的考核办法:")[1].split(")")[0].split("、")
+    assert "method-2020" in listed and "my-draft" not in listed, problem.message      # the versions, not the delta itself
+    assert str(path.parent) not in problem.message                                     # and no folder
 
 
 def test_a_bad_heads_keys_are_named_as_the_office_says_them_with_the_key_beside(tmp_path):

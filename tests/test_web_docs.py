@@ -231,6 +231,17 @@ def test_a_delta_without_its_year_is_told_by_the_offices_word_for_it(year, app):
     assert f"缺少“{HEAD_WORDS['effective_from']}(effective_from)”" in text and "缺少“effective_from”" not in text
 
 
+def test_a_delta_amending_an_unknown_version_lists_the_versions_not_the_servers_folders(year, app):
+    admin, token = year
+    delta = DELTA.format(clause=LEAVE[0], limit=LEAVE[1], value=3).replace("amends: method-2020", "amends: method-2002")
+    response = whatif(admin, token, files={"amendment": ("x.yaml", delta.encode(), "application/x-yaml")})
+    assert response.status_code == 422, response.text[-400:]
+    text = unescape(response.text)
+    assert "所指的“method-2002”不存在(可修订的考核办法:" in text and "method-2020" in text, text[-800:]
+    leaks = [m.group(0) for m in re.finditer(r".{0,80}(/tmp/|policies/|%s).{0,60}" % re.escape(str(app.state.store.data)), text)]
+    assert not leaks, leaks                                    # no folder of the server's, the scratch one included
+
+
 def test_a_file_that_is_no_amendment_is_told_what_an_amendment_names(year, app):
     from evaluator.domain.policy.amend import HEAD_WORDS
     admin, token = year

@@ -615,9 +615,11 @@ def _base_path(base_id: str, path: Path, line: int | None) -> Path:
         match = [v for v in found if v.id == base_id and v.path.resolve() != path.resolve()]
         if match:
             return match[0].path
-        known += [v.id for v in found if v.id not in known]
+        known += [v.id for v in found if v.id not in known and v.path.resolve() != path.resolve()]   # not the delta itself
+    # The versions by id, not the folders looked in: on the workbench's what-if page those are the
+    # server's (a scratch folder and its policies/), and the id is what the writer corrects.
     raise PolicyError([Problem(str(path), line, say(
-        "{a}所指的“{b}”不存在(在 {f} 中有:{k}){d}", "{a} names the policy '{b}', which is not in {f} (there: {k}){d}",
+        "{a}所指的“{b}”不存在(可修订的考核办法:{k}){d}", "{a} names the policy '{b}', which is not in {f} (there: {k}){d}",
         a=head_key("amends"), b=base_id, f=listing(map(str, folders)), k=listing(known) or "—", d=did_you_mean(base_id, known)), CODE)])
 
 
