@@ -79,3 +79,10 @@ def test_the_notice_of_an_approved_result_is_its_approved_version(year):
     assert done.returncode == 0, done.stderr
     text = "\n".join(p.text for p in docx.Document(str(year / "通报.docx")).paragraphs)
     assert "主任办公会议纪要〔2025〕2号" in text and "二〇二五年一月十五日" in text and "征求意见稿" not in text
+
+
+def test_a_snapshots_name_reads_back_as_its_place_and_stage():
+    from evaluator.domain.stages import snapshot_name, snapshot_place
+    assert snapshot_name(2024, 1, "审定") == "2024-01-审定.json"
+    assert snapshot_place(Path("approvals") / snapshot_name(2024, 12, "审查")) == (12, "审查")
+    assert snapshot_place("notes.json") is None

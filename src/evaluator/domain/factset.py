@@ -19,7 +19,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from evaluator.collector import paused
 from evaluator.domain.facts import FACT_TYPES, AnyFact, Fact, Record, Unit, as_records, fields_of
-from evaluator.domain.vocabulary import UnitNames, Vocabulary
+from evaluator.domain.vocabulary import DOCUMENT_KEYS, UnitNames, Vocabulary
 from evaluator.errors import Cell, FactSetError, Notice, Problem, allowed, did_you_mean, notice_titles
 from evaluator.i18n import current, quoted, say
 from evaluator.inputs.yamlio import json_fact_lines, parse_text, read_text
@@ -34,7 +34,6 @@ NOTICE_TITLES = notice_titles({
 Location = int | Cell | None   # a line of a YAML or JSON file, or a cell of a ledger workbook
 
 TOP_LEVEL_KEYS = ("year", "policy", "units", "facts", "sources")  # sources: a merged year's record -> submission
-DOCUMENT_KEYS = ("year", "policy", "units", "facts")   # what a person writes (sources is the merge's)
 _FACTS = TypeAdapter(list[AnyFact])
 _UNITS = TypeAdapter(list[Unit])
 

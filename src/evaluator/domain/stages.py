@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,20 @@ def approvals_dir(facts: Path, override: Path | None = None) -> Path:
     return override or Path(facts).resolve().parent / "approvals"
 
 
+_SNAPSHOT_NAME = re.compile(r"^(\d{4})-(\d+)-(.+)\.json$")
+
+
+def snapshot_name(year: int, number: int, stage: str) -> str:
+    """A snapshot's file name: the year, its place among the year's stages, the stage (2024-01-审定.json)."""
+    return f"{year}-{number:02d}-{stage}.json"
+
+
+def snapshot_place(path: str | Path) -> tuple[int, str] | None:
+    """(its place among the year's stages, the stage) of a snapshot's file name; None for another name."""
+    found = _SNAPSHOT_NAME.match(Path(path).name)
+    return (int(found.group(2)), found.group(3)) if found else None
+
+
 def approve(ev, stage: str, decision: str, date: dt.date, folder: Path) -> Path:
     """Freeze the result as `stage` in `folder`; the snapshot's path."""
     if stage not in STAGES:
@@ -97,7 +112,7 @@ def approve(ev, stage: str, decision: str, date: dt.date, folder: Path) -> Path:
     snapshot["snapshot_sha256"] = digest(snapshot)
     folder.mkdir(parents=True, exist_ok=True)
     number = len(list(folder.glob(f"{ev.factset.year}-*.json"))) + 1
-    path = folder / f"{ev.factset.year}-{number:02d}-{stage}.json"
+    path = folder / snapshot_name(ev.factset.year, number, stage)
     from evaluator.views.output import write_atomically
     write_atomically(path, json.dumps(snapshot, ensure_ascii=False, indent=1) + "\n")
     return path

@@ -26,6 +26,7 @@ LIST_SEPARATORS = re.compile(r"[、,,;;\s]+")
 DATE_FORMS = ("2024-03-04", "2024-3-4", "2024/3/4", "2024.3.4", "2024年3月4日")
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 COMMON_FIELDS = ("id", "type", "unit", "date", "note")  # every fact has them (facts.md)
+DOCUMENT_KEYS = ("year", "policy", "units", "facts")     # a fact set's top-level keys a person writes (the merge adds sources)
 
 
 def normal(word: str) -> str:
@@ -125,7 +126,7 @@ class Vocabulary:
                                           f"the label '{words.label}' names both fact types {other} and {code}"))
         self.unit_fields = {name: labels.units.get(name, name) for name in ("id", "name", "staff")}
         self._unit_names = {normal(w): name for name, label in self.unit_fields.items() for w in (name, label)}
-        self.document_keys = {name: labels.document.get(name, name) for name in ("year", "policy", "units", "facts")}
+        self.document_keys = {name: labels.document.get(name, name) for name in DOCUMENT_KEYS}
         self._document_names = {normal(w): name for name, label in self.document_keys.items() for w in (name, label)}
 
     # --- building -------------------------------------------------------------------------

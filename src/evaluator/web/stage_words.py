@@ -6,18 +6,15 @@ here the same facts are said in the workbench's terms: the 审定与通报 page 
 button, and a snapshot by its place in that page's 已记录的阶段 table."""
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-from evaluator.domain.stages import ApprovedResultChanged, SnapshotBroken
-
-SNAPSHOT_NAME = re.compile(r"^\d{4}-(\d+)-(.+)\.json$")     # as stages.approve names it: 2024-01-审定.json
+from evaluator.domain.stages import ApprovedResultChanged, SnapshotBroken, snapshot_place
 
 
 def recorded_stage(path: str | Path) -> str:
     """A snapshot as the approval page lists it: 已记录的第 1 个阶段(审定)."""
-    found = SNAPSHOT_NAME.match(Path(path).name)
-    return f"已记录的第 {int(found.group(1))} 个阶段({found.group(2)})" if found else "一个已记录的阶段"
+    place = snapshot_place(path)
+    return f"已记录的第 {place[0]} 个阶段({place[1]})" if place else "一个已记录的阶段"
 
 
 def said(exc: Exception) -> str:
