@@ -131,6 +131,17 @@ def test_the_files_own_parts_are_named_as_the_policy_labels_them(tmp_path, polic
     assert not any(word in p.message for word in ("units", "facts", "year", "policy")), str(p)
 
 
+def test_an_unknown_key_is_the_only_problem_of_a_year_written_in_the_offices_words(tmp_path):
+    """Naming the unknown key by the policy's labels must not settle the year's words before its year is read."""
+    with pytest.raises(FactSetError) as caught:
+        load_factset(write(tmp_path, CODED.replace("year: 2024\n", "year: 2024\nfoo: 1\n", 1)))
+    assert [p.code for p in caught.value.problems] == ["unknown-key"], str(caught.value)
+    in_words = CODED.replace("kind: personal", "kind: 事假").replace("type: petition", "type: 信访")   # codes' keys, the office's values
+    with pytest.raises(FactSetError) as caught:
+        load_factset(write(tmp_path, in_words.replace("year: 2024\n", "year: 2024\nfoo: 1\n", 1)))
+    assert [p.code for p in caught.value.problems] == ["unknown-key"], str(caught.value)
+
+
 def test_an_empty_file_is_said_empty_whatever_it_was_meant_to_hold(tmp_path):
     with pytest.raises(FactSetError) as caught:
         load_factset(write(tmp_path, "# nothing yet\n"))

@@ -140,14 +140,6 @@ def check_factset(data: Any, name: str, problems: list[Problem] | None = None, s
     if _has_chinese_keys(data):
         data = words.document(data)
     locate = _Locator(data, name)
-    for key in data:
-        if key not in TOP_LEVEL_KEYS:
-            named = _document_words(words)
-            written = [named.get(k, k) for k in DOCUMENT_KEYS]
-            problems.append(Problem(name, locate.key(key), say("未知的顶层键“{key}”{hint}(可用:{words})",
-                                                               "unknown top-level key '{key}'{hint} (allowed: {allowed})",
-                                                               key=key, hint=did_you_mean(key, written) or did_you_mean(key, TOP_LEVEL_KEYS),
-                                                               words="、".join(written), allowed=allowed(TOP_LEVEL_KEYS)), "unknown-key"))
     year = data.get("year")
     if not isinstance(year, int) or isinstance(year, bool) or not 1949 <= year <= 2200:
         problems.append(Problem(name, locate.key("year"), say("年度应是像 2024 这样的年份,实际为 {got}",
@@ -159,6 +151,16 @@ def check_factset(data: Any, name: str, problems: list[Problem] | None = None, s
                                                                 "'policy' must be a policy id like method-2020, got {got}",
                                                                 got=_shown(policy)), "policy"))
     words.year, words.policy_id = year, policy if isinstance(policy, str) else None
+    # Unknown keys are named by the policy's labels, so only once the year and policy that pick it are
+    # read: asking for the words before would settle on none, and the facts' own words would go unread.
+    for key in data:
+        if key not in TOP_LEVEL_KEYS:
+            named = _document_words(words)
+            written = [named.get(k, k) for k in DOCUMENT_KEYS]
+            problems.append(Problem(name, locate.key(key), say("未知的顶层键“{key}”{hint}(可用:{words})",
+                                                               "unknown top-level key '{key}'{hint} (allowed: {allowed})",
+                                                               key=key, hint=did_you_mean(key, written) or did_you_mean(key, TOP_LEVEL_KEYS),
+                                                               words="、".join(written), allowed=allowed(TOP_LEVEL_KEYS)), "unknown-key"))
 
     units = _check_units(data.get("units"), name, locate, problems, words)
     raw_facts = data.get("facts")
