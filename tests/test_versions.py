@@ -220,3 +220,18 @@ def test_check_policy_levels_warnings_pass_and_errors_fail(tmp_path):
     assert "(undocumented)" in done.stdout and "处警告" in done.stdout
     assert all(": 警告 " in line for line in done.stdout.splitlines() if line.endswith("(undocumented)"))
     assert LEVELS["undocumented"] == "warning" and LEVELS["overlap"] == "error"
+
+
+def test_the_titles_pages_show_are_the_loaded_policies_a_titleless_delta_its_bases(tmp_path):
+    """registry.titles reads the heads, not the compiled policies: it must name each version as loading it would."""
+    from evaluator.domain.policy.registry import titles, versions
+    import shutil
+    shutil.copy(POLICY, tmp_path / POLICY.name)
+    (tmp_path / "delta.yaml").write_text("id: untitled-delta\namends: method-2020\nstatus: draft\neffective_from: 2025\n"
+                                         "changes:\n  - {clause: \"4.1.2\", parameter: leave_limit, value: 10}\n", encoding="utf-8")
+    found = titles(tmp_path)
+    assert set(found) == {"method-2020", "untitled-delta"}
+    for v in versions(tmp_path):
+        assert found[v.id] == load_policy(v.path).policy.title, v.id
+    assert found["untitled-delta"] == found["method-2020"]
+    assert titles(POLICIES) == {v.id: load_policy(v.path).policy.title for v in versions(POLICIES)}

@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from evaluator.domain.policy.load import CompiledPolicy, load_policy
-from evaluator.errors import EvaluatorError, UsageError
+from evaluator.errors import UsageError
 from evaluator.i18n import say
 from evaluator.paths import POLICIES
 
@@ -45,6 +45,7 @@ class PolicyVersion:
     path: Path
     draft: bool = False
     amends: str | None = None     # a delta: the id of the version it amends (amend.py)
+    title: str | None = None      # as written; a delta without one carries its base's (amend.py)
 
     def covers(self, year: int) -> bool:
         return self.effective_from <= year and (self.effective_until is None or year <= self.effective_until)
@@ -75,7 +76,7 @@ def _version_of(path: Path) -> PolicyVersion | None:
     return known[1]
 
 
-HEAD_KEYS = ("id", "effective_from", "effective_until", "status", "amends")
+HEAD_KEYS = ("id", "effective_from", "effective_until", "status", "amends", "title")
 
 
 def _read_head(path: Path, content: bytes) -> PolicyVersion | None:
@@ -83,7 +84,8 @@ def _read_head(path: Path, content: bytes) -> PolicyVersion | None:
         head = _top_level_scalars(content.decode("utf-8"))
         return PolicyVersion(str(head["id"]), int(head["effective_from"]),
                              int(head["effective_until"]) if head.get("effective_until") else None, path,
-                             head.get("status") == "draft", str(head["amends"]) if head.get("amends") else None)
+                             head.get("status") == "draft", str(head["amends"]) if head.get("amends") else None,
+                             str(head["title"]) if head.get("title") else None)
     except (UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError, ValueError):
         return None  # a broken file is reported when it is actually chosen and loaded
 
@@ -173,12 +175,15 @@ def choose_policy(year: int, policy_id: str | None, override: str | Path | None 
 
 def titles(folder: Path | None = None) -> dict[str, str]:
     """Each version's title by its id: pages name a policy as staff know it (《…考核办法(试行)》),
-    its id being a key of the files. A version that does not load keeps its id (check-policy says why).
-    load_policy compiles each content once, so asking on every page costs a hash per file."""
-    found = {}
-    for v in versions(folder):
-        try:
-            found[v.id] = load_policy(v.path).policy.title
-        except (EvaluatorError, OSError):   # a broken file: named by its id rather than breaking every page
-            found[v.id] = v.id
-    return found
+    its id being a key of the files. Read from the heads `versions` parses anyway, not by compiling
+    every policy for a page: a delta without a title has its base's, as amend.py gives it one; a
+    version whose title cannot be found keeps its id."""
+    known = {v.id: v for v in versions(folder)}
+
+    def title(version: PolicyVersion, seen: frozenset[str]) -> str:
+        if version.title:
+            return version.title
+        base = known.get(version.amends) if version.amends not in seen else None
+        return title(base, seen | {version.id}) if base is not None else version.id
+
+    return {v.id: title(v, frozenset()) for v in known.values()}
