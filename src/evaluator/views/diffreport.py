@@ -83,9 +83,10 @@ def amendment_heading(d: Diff) -> str:
 
 def _named(policy_id: str) -> str:
     """A version by its id, named as CompiledPolicy.named names one (《title》), when it is in policies/."""
+    from evaluator.domain.policy.load import policy_named
     from evaluator.domain.policy.registry import titles
     title = titles().get(policy_id)
-    return say("《{t}》", "{i}", t=title, i=policy_id) if title else policy_id
+    return policy_named(title, policy_id) if title else policy_id
 
 
 def _compared(d: Diff) -> str:

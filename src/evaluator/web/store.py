@@ -17,6 +17,7 @@ from typing import Any, Iterator
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from evaluator.domain.policy.load import policy_named
 from evaluator.domain.policy.registry import titles
 from evaluator.errors import UsageError
 from evaluator.i18n import say
@@ -207,7 +208,7 @@ class Store:
             db.execute("INSERT OR REPLACE INTO years VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        (year, policy_id, roster_sha, original_sha, roster_name, json.dumps(units, ensure_ascii=False), by, now()))
             self.audit(by, "创建年度" if new else "更新年度",
-                       f"{year} 年度,考核办法《{titles().get(policy_id, policy_id)}》,名册 {roster_name}"
+                       f"{year} 年度,考核办法{policy_named(titles().get(policy_id, policy_id), policy_id)},名册 {roster_name}"
                        f"({len(units)} 个机构,sha256 {original_sha})", db)
         return new
 

@@ -73,6 +73,11 @@ class CompiledDerivation:
     counted: Condition
 
 
+def policy_named(title: str, policy_id: str) -> str:
+    """A policy as a sentence names it: 《its title》 in Chinese, its id in English (the titles are Chinese)."""
+    return say("《{t}》", "{i}", t=title, i=policy_id)
+
+
 @dataclass
 class CompiledPolicy:
     policy: Policy
@@ -91,8 +96,7 @@ class CompiledPolicy:
 
     @property
     def named(self) -> str:
-        """The policy as a sentence names it: 《its title》 in Chinese, its id in English (the titles are Chinese)."""
-        return say("《{t}》", "{i}", t=self.policy.title, i=self.policy.id)
+        return policy_named(self.policy.title, self.policy.id)
 
     @cached_property
     def clauses(self) -> dict[str, Clause]:
