@@ -86,3 +86,55 @@ def test_a_rule_with_alternatives_decides_once_when_both_hold(policy):
                        "participants": 1, "days": Decimal("4.5")}]}
     ev = evaluate(check_factset(data, "year.yaml"), policy)
     assert [(f.rule, f.points) for f in ev.findings] == [("training-small", 3)]
+
+
+def _states(monkeypatch) -> list[tuple[str, int]]:
+    """(state id, engine facts asserted) of every state the engine runs."""
+    states: list[tuple[str, int]] = []
+    run_state = engine.RuleEngine._run_state
+
+    def recording(self, sid, whose, groups, matches, seen):
+        states.append((sid, len(groups)))
+        return run_state(self, sid, whose, groups, matches, seen)
+    monkeypatch.setattr(engine.RuleEngine, "_run_state", recording)
+    return states
+
+
+def test_alike_facts_of_all_units_are_one_engine_fact_when_no_join_reads_them(policy, monkeypatch):
+    states = _states(monkeypatch)
+    ev = evaluate(check_factset(lectures(300, 2), "many.yaml"), policy)
+    assert [(sid, n) for sid, n in states if n] == [("pool-0", 1)]   # 600 lectures, one engine fact
+    assert len(ev.findings) == 600 and all(s.daily_points == 4 for s in ev.scorecard.units)
+
+
+def test_the_pool_is_split_into_states_and_decides_the_same(policy, monkeypatch):
+    from conftest import EXAMPLES
+    from evaluator.domain.factset import load_factset
+    factset = load_factset(EXAMPLES / "2024.yaml")
+    whole = evaluate(factset, policy)
+    states = _states(monkeypatch)
+    monkeypatch.setattr(engine, "POOL_STATE", 3)
+    split = evaluate(factset, policy)
+    pooled = [n for sid, n in states if sid.startswith("pool-")]
+    assert len(pooled) > 3 and max(pooled) == 3
+    assert [(f.id, f.points, f.evidence) for f in split.findings] == [(f.id, f.points, f.evidence) for f in whole.findings]
+    assert split.scorecard == whole.scorecard
+
+
+def test_facts_a_join_reads_stay_in_their_units_state(policy, monkeypatch):
+    joined = {t for r in policy.rules if r.joins for t in (r.rule.fact, *(j.fact for j in r.joins))}
+    assert joined, "the policy has a rule that joins two records"
+    from conftest import EXAMPLES
+    from evaluator.domain.factset import load_factset
+    factset = load_factset(EXAMPLES / "2024.yaml")
+    asserted: list[tuple[str, set[str]]] = []
+    group = engine.RuleEngine._group
+
+    def recording(self, facts):
+        asserted.append(({f.unit for f in facts if f.type in joined}, {f.type for f in facts}))
+        return group(self, facts)
+    monkeypatch.setattr(engine.RuleEngine, "_group", recording)
+    evaluate(factset, policy)
+    *units, pool = asserted
+    assert all(len(owners) <= 1 for owners, _ in units)            # a unit's state: that unit's join facts only
+    assert any(owners for owners, _ in units) and not pool[0] and not pool[1] & joined

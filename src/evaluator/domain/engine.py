@@ -11,10 +11,15 @@ How the known failure modes of durable-rules 2.0.28 are closed (notes/durable-ru
 - Actions are our own loop, so an exception is an ordinary Python exception.
 - Fact identity is a 32-bit FNV hash of `id`: engine ids are small sequential numbers
   per state, checked to be collision-free; the real fact ids never enter the engine.
-- One state per unit, deleted as soon as the unit is done: memory stays bounded and a
-  ruleset's 1,024-state limit is never reached however many units a year has.
+- One state per unit for the facts a join reads, deleted as soon as the unit is done:
+  memory stays bounded and a ruleset's 1,024-state limit is never reached however many
+  units a year has.
 - Facts that are identical in every field the rules read are asserted once; a match
-  on that engine fact stands for each of them, and each is named as evidence.
+  on that engine fact stands for each of them, and each is named as evidence. A fact no
+  join reads is decided by its own fields alone, so alike facts of *all* units are one
+  engine fact: 92k facts of a 100k-fact year are 17k engine facts unit by unit, 4k pooled.
+  The pool is asserted in states of at most `POOL_STATE` facts (a state's message index
+  has 512 buckets: its cost grows as n² within one state).
 - Every condition starts with a `type` equality, so the state fact never matches.
 """
 from __future__ import annotations
@@ -33,6 +38,8 @@ from evaluator.domain.policy.load import CompiledPolicy, CompiledRule
 from evaluator.errors import EngineError
 
 _PRIMARY = "m"
+POOL_STATE = 512                  # engine facts per state of the pool
+_POOL = "pool-"                   # the pool's state ids: asserted after every unit's state is deleted
 _names = itertools.count(1)
 
 
@@ -77,13 +84,14 @@ def _and(terms: list[dict]) -> dict:
 
 
 class RuleEngine:
-    """One compiled ruleset; `run` evaluates units one state at a time."""
+    """One compiled ruleset; `run` evaluates units one state at a time, then the pooled facts."""
 
     def __init__(self, policy: CompiledPolicy):
         self.policy = policy
         self._rules = {_action_name(r): r for r in policy.rules}
         self._near = {_action_name(r, near=True): r for r in policy.rules if _near_rule(r)}
         self._fields = policy.engine_fields
+        self._joined = {t for r in policy.rules if r.joins for t in (r.rule.fact, *(j.fact for j in r.joins))}
         definition = json.dumps(ruleset_definition(policy), ensure_ascii=False)
         try:
             self._handle = _dre.create_ruleset(f"evaluator-{policy.id}-{next(_names)}", definition)
@@ -105,32 +113,44 @@ class RuleEngine:
         """All matches for these units, and the ids of the facts some rule matched."""
         matches: list[Match] = []
         seen: set[str] = set()
+        pooled: list[Any] = []
         for unit in sorted(facts_by_unit):
-            self._run_unit(unit, facts_by_unit[unit], matches, seen)
+            own = []
+            for fact in facts_by_unit[unit]:
+                (own if fact.type in self._joined else pooled).append(fact)
+            self._run_state(unit, f"unit {unit}", self._grouped(own, f"unit {unit}"), matches, seen)
+        groups = self._grouped(pooled, "")
+        for start in range(0, len(groups), POOL_STATE):
+            self._run_state(f"{_POOL}{start // POOL_STATE}", "the pooled facts", groups[start:start + POOL_STATE],
+                            matches, seen)
         return matches, seen
 
-    def _run_unit(self, unit: str, facts: Sequence[Any], matches: list[Match], seen: set[str]) -> None:
+    def _grouped(self, facts: Sequence[Any], whose: str) -> list[tuple[dict, tuple[Any, ...]]]:
         try:
-            groups = self._group(facts)
+            return self._group(facts)
         except ValueError as exc:
-            raise EngineError(f"unit {unit}: {exc}") from None
+            raise EngineError(f"{whose}: {exc}" if whose else str(exc)) from None
+
+    def _run_state(self, sid: str, whose: str, groups: list[tuple[dict, tuple[Any, ...]]], matches: list[Match],
+                   seen: set[str]) -> None:
+        """Assert these engine facts into state `sid`, drain its actions, delete it."""
         if not groups:
             return
         ids = _engine_ids(len(groups))
-        batch = [dict(projection, id=engine_id, sid=unit) for engine_id, (projection, _) in zip(ids, groups)]
+        batch = [dict(projection, id=engine_id, sid=sid) for engine_id, (projection, _) in zip(ids, groups)]
         members = {engine_id: group for engine_id, (_, group) in zip(ids, groups)}
         try:
             code = _dre.assert_facts(self._handle, json.dumps(batch, ensure_ascii=False))
             if code and code[0] == 2:
-                raise EngineError(f"durable-rules took two facts of unit {unit} for one (identity clash)")
+                raise EngineError(f"durable-rules took two facts of {whose} for one (identity clash)")
             self._drain(members, matches, seen)
         except EngineError:
-            self._forget(unit)
+            self._forget(sid)
             raise
         except Exception as exc:
-            self._forget(unit)
-            raise EngineError(f"durable-rules failed on unit {unit}: {exc}") from exc
-        _dre.delete_state(self._handle, unit)
+            self._forget(sid)
+            raise EngineError(f"durable-rules failed on {whose}: {exc}") from exc
+        _dre.delete_state(self._handle, sid)
 
     def _forget(self, unit: str) -> None:
         """Delete a failed unit's state without hiding the error that stopped it."""
