@@ -40,6 +40,7 @@ from evaluator.errors import EngineError
 _PRIMARY = "m"
 POOL_STATE = 512                  # engine facts per state of the pool
 _POOL = "pool-"                   # the pool's state ids: asserted after every unit's state is deleted
+_POOLED = "the pooled facts"      # what an engine error calls them
 _names = itertools.count(1)
 
 
@@ -119,17 +120,16 @@ class RuleEngine:
             for fact in facts_by_unit[unit]:
                 (own if fact.type in self._joined else pooled).append(fact)
             self._run_state(unit, f"unit {unit}", self._grouped(own, f"unit {unit}"), matches, seen)
-        groups = self._grouped(pooled, "")
+        groups = self._grouped(pooled, _POOLED)
         for start in range(0, len(groups), POOL_STATE):
-            self._run_state(f"{_POOL}{start // POOL_STATE}", "the pooled facts", groups[start:start + POOL_STATE],
-                            matches, seen)
+            self._run_state(f"{_POOL}{start // POOL_STATE}", _POOLED, groups[start:start + POOL_STATE], matches, seen)
         return matches, seen
 
     def _grouped(self, facts: Sequence[Any], whose: str) -> list[tuple[dict, tuple[Any, ...]]]:
         try:
             return self._group(facts)
         except ValueError as exc:
-            raise EngineError(f"{whose}: {exc}" if whose else str(exc)) from None
+            raise EngineError(f"{whose}: {exc}") from None
 
     def _run_state(self, sid: str, whose: str, groups: list[tuple[dict, tuple[Any, ...]]], matches: list[Match],
                    seen: set[str]) -> None:
@@ -152,10 +152,10 @@ class RuleEngine:
             raise EngineError(f"durable-rules failed on {whose}: {exc}") from exc
         _dre.delete_state(self._handle, sid)
 
-    def _forget(self, unit: str) -> None:
-        """Delete a failed unit's state without hiding the error that stopped it."""
+    def _forget(self, sid: str) -> None:
+        """Delete a failed state without hiding the error that stopped it."""
         try:
-            _dre.delete_state(self._handle, unit)
+            _dre.delete_state(self._handle, sid)
         except Exception:  # the ruleset is deleted with the engine anyway
             pass
 
