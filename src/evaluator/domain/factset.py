@@ -153,14 +153,15 @@ def check_factset(data: Any, name: str, problems: list[Problem] | None = None, s
     words.year, words.policy_id = year, policy if isinstance(policy, str) else None
     # Unknown keys are named by the policy's labels, so only once the year and policy that pick it are
     # read: asking for the words before would settle on none, and the facts' own words would go unread.
-    for key in data:
-        if key not in TOP_LEVEL_KEYS:
-            named = _document_words(words)
-            written = [named.get(k, k) for k in DOCUMENT_KEYS]
+    unknown = [key for key in data if key not in TOP_LEVEL_KEYS]
+    if unknown:
+        named = _document_words(words)
+        written = [named.get(k, k) for k in DOCUMENT_KEYS]
+        for key in unknown:
             problems.append(Problem(name, locate.key(key), say("未知的顶层键“{key}”{hint}(可用:{words})",
-                                                               "unknown top-level key '{key}'{hint} (allowed: {allowed})",
-                                                               key=key, hint=did_you_mean(key, written) or did_you_mean(key, TOP_LEVEL_KEYS),
-                                                               words="、".join(written), allowed=allowed(TOP_LEVEL_KEYS)), "unknown-key"))
+                                                                   "unknown top-level key '{key}'{hint} (allowed: {allowed})",
+                                                                   key=key, hint=did_you_mean(key, written) or did_you_mean(key, TOP_LEVEL_KEYS),
+                                                                   words="、".join(written), allowed=allowed(TOP_LEVEL_KEYS)), "unknown-key"))
 
     units = _check_units(data.get("units"), name, locate, problems, words)
     raw_facts = data.get("facts")
