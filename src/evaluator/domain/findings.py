@@ -8,6 +8,7 @@ compiled policy: the rate, what it multiplies, who is credited.
 """
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
 from decimal import Decimal
 from types import SimpleNamespace
@@ -126,18 +127,21 @@ class _Context(dict):
 class Explainer:
     """A rule's explanation, ready for the facts it explains. Its clause's `{parameter}`s were
     filled in when the policy was compiled (policy/wording.py); what is left are the fact's
-    values and the arithmetic. What does not depend on the fact (the names the template uses,
-    each field's labels, the rate) is worked out once per rule, not once per finding."""
-    __slots__ = ("policy", "template", "fields", "per_fact", "fixed", "derived")
+    values and the arithmetic. What does not depend on the fact is worked out once per rule,
+    not once per finding: the rule's own values (its rate, its clause) are written into the
+    template, and each field the template shows comes with its office labels."""
+    __slots__ = ("policy", "template", "fields", "fixed", "shows_quantity", "shows_points", "per_fact", "derived")
 
     def __init__(self, policy: CompiledPolicy, rule: CompiledRule, fact_type: str):
-        self.policy, self.template = policy, rule.rule.explain
-        used = template_names(self.template)
+        self.policy = policy
+        used = template_names(rule.rule.explain)
         labels = policy.policy.labels.values
         self.fields = tuple((name, labels.get(f"{fact_type}.{name}", {}))   # a field and its office labels
                             for name in sorted(used - _CONSTANTS.keys() - _PER_FACT.keys() - _DERIVED_NAMES))
-        self.per_fact = tuple((name, _PER_FACT[name]) for name in sorted(used & _PER_FACT.keys()))
-        self.fixed = {name: _CONSTANTS[name](rule) for name in sorted(used & _CONSTANTS.keys())}
+        constants = {name: _CONSTANTS[name](rule) for name in sorted(used & _CONSTANTS.keys())}
+        self.template, self.fixed = _written_in(rule.rule.explain, constants)
+        self.shows_quantity, self.shows_points = "quantity" in used, "points" in used
+        self.per_fact = tuple((name, _PER_FACT[name]) for name in sorted(used & _PER_FACT.keys() - _ARITHMETIC))
         self.derived = used & _DERIVED_NAMES
 
     def text(self, fact: Any, joined: tuple, quantity: Decimal, points: Decimal, credited: str,
@@ -147,8 +151,14 @@ class Explainer:
         for name, labels in self.fields:
             value = values.get(name)
             if value is not None:
-                context[name] = _shown_with(labels, value)
-        context.update(self.fixed)   # the computed names win over a field of the same name
+                # most shown fields are text: its label, or itself (labelled() without the calls)
+                context[name] = labels.get(value, value) if type(value) is str else _shown_with(labels, value)
+        if self.fixed:
+            context.update(self.fixed)   # the computed names win over a field of the same name
+        if self.shows_quantity:
+            context["quantity"] = plain(quantity)
+        if self.shows_points:
+            context["points"] = signed(points)
         for name, value_of in self.per_fact:
             context[name] = value_of(fact, quantity, points, credited, unit_names)
         if self.derived and isinstance(fact, DerivedFact):
@@ -160,6 +170,28 @@ class Explainer:
             context[name] = SimpleNamespace(id="、".join(f.id for f in facts),
                                             **{k: v for k, v in _labelled(self.policy, facts[0]).items() if k != "id"})
         return self.template.format_map(context).strip()
+
+
+def _written_in(template: str, constants: Mapping[str, str]) -> tuple[str, dict[str, str]]:
+    """The template with the rule's own values written in where it shows them as they are, and
+    those it shows otherwise (`{rate!r}`, `{rate:>4}`: none today) left to fill per fact."""
+    out: list[str] = []
+    left: dict[str, str] = {}
+    for literal, name, spec, conversion in string.Formatter().parse(template):
+        out.append(_escaped(literal))
+        if name is None:
+            continue
+        if name in constants and not spec and not conversion:
+            out.append(_escaped(constants[name]))
+            continue
+        if name in constants:
+            left[name] = constants[name]
+        out.append("{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}")
+    return "".join(out), left
+
+
+def _escaped(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 _DERIVED_NAMES = frozenset({"breakdown", "not_counted"})
@@ -180,6 +212,7 @@ _PER_FACT = {
     "credited_name": lambda f, q, p, c, n: n.get(c, c),
     "id": lambda f, q, p, c, n: f.id,
 }
+_ARITHMETIC = frozenset({"quantity", "points"})   # of every explanation nearly: filled without a call
 
 
 def _labelled(policy: CompiledPolicy, fact: Any) -> dict[str, Any]:

@@ -27,6 +27,7 @@ def plain(value: Decimal | int) -> str:
     return text.replace("-", MINUS)
 
 
+@lru_cache(maxsize=4096)  # and the same few points
 def signed(value: Decimal) -> str:
     """Points with their sign: +5, −0.5, 0."""
     return ("+" + plain(value)) if value > 0 else plain(value)
