@@ -35,7 +35,7 @@ from evaluator.domain.derive import DerivedFact, field_values
 from evaluator.domain.engine import Match
 from evaluator.domain.findings import Decision, RenderContext, credited_units, quantity_of
 from evaluator.domain.nearmiss import missed_tests
-from evaluator.domain.numbers import ZERO
+from evaluator.domain.numbers import ZERO, decimal
 from evaluator.domain.policy.load import CompiledPolicy, CompiledRule
 
 KINDS = ("awarded", "zero", "silent", "withheld", "excluded", "near_miss")
@@ -136,71 +136,87 @@ def decide(policy: CompiledPolicy, matches: Iterable[Match], unit_names: Mapping
     replacing = {(rule.clause.id, rule.rule.replaces, fact.id): rule
                  for rule, fact, _ in matched if rule.key in replacers} if replacers else {}
     decisions: list[Decision] = []
-    points_of: dict[tuple[int, int], Decimal] = {}   # (rule, count) -> points, one shared object each
+    plans: dict[str, _Plan] = {}
     for rule, fact, joined in matched:
-        by = replacing.get((rule.clause.id, rule.id, fact.id)) if replacing else None
-        quantity = quantity_of(rule, fact)
+        plan = plans.get(rule.key)
+        if plan is None:
+            plan = plans[rule.key] = _Plan(rule)
+        by = replacing.get((plan.clause, plan.id, fact.id)) if replacing else None
+        quantity = decimal(fact.quantity) if plan.counts else quantity_of(rule, fact)
         if by is not None:
             kind = "withheld"
-        elif rule.rule.silent:
+        elif plan.silent:
             kind = "silent"
-        elif rule.rate != 0 and quantity == 0:
+        elif plan.rated and quantity == 0:
             kind = "zero"
         else:
             kind = "awarded"
-        for unit in credited_units(rule, fact):
-            decisions.append(_decision(context, kind, unit, rule, fact, joined, quantity, by, points_of=points_of))
+        for unit in (fact.unit,) if plan.own_unit else credited_units(rule, fact):
+            decisions.append(plan.decision(context, kind, unit, fact, joined, quantity, by))
     readers = _readers(policy)
     for d in derived:
         clause = readers.get(d.type)
         for fid in d.not_counted if clause is not None else ():
             decisions.append(Decision("excluded", d.unit, clause.id, "", ZERO, (fid,), clause.section, ZERO, ZERO,
                                       derived_from=d.id, fact=d, _context=context))
-    return DecisionLog(policy, _in_order(policy, decisions), _near_misses(context, matches, matched), sources)
+    return DecisionLog(policy, _in_order(policy, decisions), _near_misses(context, matches), sources)
 
 
-def _near_misses(context: RenderContext, matches: list[Match], matched: list[tuple]) -> list[Decision]:
+class _Plan:
+    """What every decision of one rule shares, read from the compiled rule once, not once per
+    fact (a year's hundred thousand decisions come from a few dozen rules)."""
+    __slots__ = ("rule", "clause", "id", "section", "rate", "rated", "silent", "counts", "own_unit",
+                 "disqualifies", "points_of")
+
+    def __init__(self, rule: CompiledRule):
+        self.rule, self.clause, self.id, self.section = rule, rule.clause.id, rule.id, rule.clause.section
+        self.rate, self.rated, self.silent = rule.rate, rule.rate != 0, rule.rule.silent
+        self.counts = rule.quantity.kind == "count"
+        self.own_unit = rule.rule.credit == "unit"
+        self.disqualifies = rule.rule.disqualifies
+        # A year's million awards repeat a few counts: one Decimal (104 bytes) per count.
+        self.points_of: dict[int, Decimal] = {}
+
+    def decision(self, context: RenderContext, kind: str, unit: str, fact: Any, joined: tuple,
+                 quantity: Decimal, by: CompiledRule | None = None, missed: tuple = ()) -> Decision:
+        derived = type(fact) is DerivedFact
+        evidence = fact.evidence if derived else (fact.id,)
+        for _, facts in joined:
+            evidence += tuple(f.id for f in facts)
+        if kind != "awarded":
+            points = ZERO
+        elif self.counts and type(count := fact.quantity) is int:
+            points = self.points_of.get(count)
+            if points is None:
+                points = self.points_of[count] = self.rate * quantity
+        else:
+            points = self.rate * quantity
+        return Decision(kind, unit, self.clause, self.id, points, evidence, self.section, self.rate, quantity,
+                        self.disqualifies and kind == "awarded", fact.unit if unit != fact.unit else None,
+                        fact.id if derived else None, self.rule, fact, joined, by, missed, context)
+
+
+def _near_misses(context: RenderContext, matches: list[Match]) -> list[Decision]:
     """A fact the lowered rule matched and the rule itself did not (nearmiss.py)."""
     near = [m for m in matches if m.near]
     if not near:
         return []
-    # Only the facts a lowered rule matched can be near misses: a million matched facts are
-    # tested against that small set before any pair is made.
+    # Only the facts a lowered rule matched can be near misses, and only the matches of the
+    # few rules that have a lowered form can reach them: a million matched facts are never
+    # visited one by one for this.
     candidates = {fact.id for m in near for fact in m.facts}
-    reached = {(rule.key, fact.id) for rule, fact, _ in matched if fact.id in candidates}
+    lowered = {m.rule.key for m in near}
+    reached = {(m.rule.key, fact.id) for m in matches if not m.near and m.rule.key in lowered
+               for fact in m.facts if fact.id in candidates}
     found = []
     for m in near:
         for fact in m.facts:
             if (m.rule.key, fact.id) not in reached:
                 missed = missed_tests(m.rule.condition, field_values(fact))
-                found += [_decision(context, "near_miss", unit, m.rule, fact, (), missed=missed)
+                plan = _Plan(m.rule)
+                found += [plan.decision(context, "near_miss", unit, fact, (), quantity_of(m.rule, fact), missed=missed)
                           for unit in credited_units(m.rule, fact)]
     return _in_order(context.policy, found)
-
-
-def _decision(context: RenderContext, kind: str, unit: str, rule: CompiledRule, fact: Any, joined: tuple,
-              quantity: Decimal | None = None, by: CompiledRule | None = None, missed: tuple = (),
-              points_of: dict | None = None) -> Decision:
-    if quantity is None:
-        quantity = quantity_of(rule, fact)
-    derived = isinstance(fact, DerivedFact)
-    evidence = fact.evidence if derived else (fact.id,)
-    for _, facts in joined:
-        evidence += tuple(f.id for f in facts)
-    if kind != "awarded":
-        points = ZERO
-    elif points_of is not None and rule.quantity.kind == "count" and type(fact.quantity) is int:
-        # A year's million awards repeat a few (rule, count) pairs: one Decimal (104 bytes) per
-        # pair. Keyed by the rule itself (alive as long as the log) and the whole-number count.
-        key = (id(rule), fact.quantity)
-        points = points_of.get(key)
-        if points is None:
-            points = points_of[key] = rule.rate * quantity
-    else:
-        points = rule.rate * quantity
-    return Decision(kind, unit, rule.clause.id, rule.id, points, evidence, rule.clause.section, rule.rate, quantity,
-                    rule.rule.disqualifies and kind == "awarded", fact.unit if unit != fact.unit else None,
-                    fact.id if derived else None, rule, fact, joined, by, missed, context)
 
 
 def _readers(policy: CompiledPolicy) -> dict[str, Any]:
