@@ -27,6 +27,8 @@ from __future__ import annotations
 import itertools
 import json
 from dataclasses import dataclass
+from decimal import Decimal
+from operator import attrgetter
 from typing import Any, Iterable, Mapping, Sequence
 
 import durable_rules_engine as _dre
@@ -38,6 +40,7 @@ from evaluator.domain.policy.load import CompiledPolicy, CompiledRule
 from evaluator.errors import EngineError
 
 _PRIMARY = "m"
+_ID = attrgetter("id")
 POOL_STATE = 512                  # engine facts per state of the pool
 _POOL = "pool-"                   # the pool's state ids: asserted after every unit's state is deleted
 _POOLED = "the pooled facts"      # what an engine error calls them
@@ -160,26 +163,29 @@ class RuleEngine:
             pass
 
     def _group(self, facts: Iterable[Any]) -> list[tuple[dict, tuple[Any, ...]]]:
-        """Facts identical in every field the rules read become one engine fact."""
-        groups: dict[tuple, tuple[dict, list[Any]]] = {}
+        """Facts identical in every field the rules read become one engine fact. A group is
+        keyed by its projection's items; the projection is made once per group, not per fact."""
+        groups: dict[tuple, list[Any]] = {}
+        fields = self._fields
         for fact in facts:
-            names = self._fields.get(fact.type)
+            names = fields.get(fact.type)
             if names is None:
                 continue  # no rule reads this type: the caller reports it as unseen
-            values = _values(fact)
-            projection = {"type": fact.type}
-            for name in names:
-                value = values.get(name)
-                if value is not None:
-                    try:
-                        projection[name] = engine_value(value)
-                    except ValueError as exc:
-                        raise ValueError(f"fact {fact.id}, field '{name}': {exc}") from None
-            key = tuple(projection.items())
-            if key not in groups:
-                groups[key] = (projection, [])
-            groups[key][1].append(fact)
-        return [(groups[k][0], tuple(groups[k][1])) for k in sorted(groups, key=repr)]
+            if not names:
+                key: tuple = (("type", fact.type),)   # the rules read its type alone (most types)
+            else:
+                values = _values(fact)
+                items = [("type", fact.type)]
+                for name in names:
+                    value = values.get(name)
+                    if value is not None:
+                        items.append((name, _engine_value(fact, name, value) if type(value) is Decimal else value))
+                key = tuple(items)
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = []
+            group.append(fact)
+        return [(dict(key), tuple(groups[key])) for key in sorted(groups, key=repr)]
 
     def _drain(self, members: Mapping[str, list[Any]], matches: list[Match], seen: set[str]) -> None:
         fired: set[tuple] = set()
@@ -217,9 +223,16 @@ class RuleEngine:
             rule = self._rules[action]
             joined = tuple((j.name, members[frames[f"j{i}"]["id"]]) for i, j in enumerate(rule.joins))
             matches.append(Match(rule, primary, joined))
-            seen.update(f.id for f in primary)
+            seen.update(map(_ID, primary))
             for _, facts in joined:
-                seen.update(f.id for f in facts)
+                seen.update(map(_ID, facts))
+
+
+def _engine_value(fact: Any, name: str, value: Decimal) -> int | float:
+    try:
+        return engine_value(value)
+    except ValueError as exc:
+        raise ValueError(f"fact {fact.id}, field '{name}': {exc}") from None
 
 
 def _values(fact: Any) -> Mapping[str, Any]:
