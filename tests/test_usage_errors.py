@@ -141,3 +141,19 @@ def test_a_template_under_a_name_that_is_no_workbook_is_refused_and_not_written(
 def test_a_clause_not_in_the_policy_is_said_with_the_policys_title(policy):
     done = evaluator("why-not", FACTS, "--unit", "办公厅", "--clause", "4.1.22")
     assert done.returncode != 0 and f"《{policy.policy.title}》中没有条款“4.1.22”" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("kind, expected", [(int, "integer"), ("datetime", "datetime"), ("date", "date")])
+def test_a_refused_value_is_named_by_the_kind_pydantic_expected(kind, expected):
+    import datetime as dt
+
+    from pydantic import TypeAdapter, ValidationError
+
+    from evaluator.commands.usage import _coercion_error
+    target = {"datetime": dt.datetime, "date": dt.date}.get(kind, kind)
+    try:
+        TypeAdapter(target).validate_python("abc")
+    except ValidationError as refused:
+        wrapped = ValueError("bad parameter")
+        wrapped.__cause__ = refused
+    assert _coercion_error(wrapped) == ("abc", expected)      # a date and time is not called a date

@@ -33,7 +33,7 @@ MESSAGES = {
         "bad_option": "选项{name}用法有误:{detail}", "file": "无法打开文件{name}:{detail}",
         "other": "命令行有误:{detail}", "extra": "多余的参数 {names}:本命令不接受这些参数",
         "takes_no_value": "选项{name}不带值,只写选项本身即可", "expected": "应是{kind}", "integer": "整数", "number": "数字",
-        "yes_no": "是或否(true/false)", "date": "日期(如 2024-06-30)", "text": "文字", "did_you_mean": "您是不是要输入{name}?",
+        "yes_no": "是或否(true/false)", "date": "日期(如 2024-06-30)", "datetime": "日期和时间(如 2024-06-30T09:00)", "text": "文字", "did_you_mean": "您是不是要输入{name}?",
         "help": "用 {commands} 查看用法", "or": " 或 ", "abort": "已中止", "sep": ";", "colon": ":", "list": "、",
         "quote": "“{}”",
     },
@@ -47,7 +47,7 @@ MESSAGES = {
         "file": "cannot open file {name}: {detail}", "other": "bad command line: {detail}",
         "extra": "unexpected extra arguments {names}", "takes_no_value": "option {name} takes no value",
         "expected": "expected {kind}", "integer": "a whole number", "number": "a number", "yes_no": "true or false",
-        "date": "a date (like 2024-06-30)", "text": "text",
+        "date": "a date (like 2024-06-30)", "datetime": "a date and time (like 2024-06-30T09:00)", "text": "text",
         "did_you_mean": "did you mean {name}?", "help": "see {commands} for usage", "or": " or ",
         "abort": "aborted", "sep": "; ", "colon": "; ", "list": ", ", "quote": "'{}'",
     },
@@ -170,7 +170,8 @@ def _coercion_error(exc: BaseException) -> tuple[str, str] | None:
         return None
     kind = str(first.get("type", ""))
     expected = next((word for prefix, word in (("int", "integer"), ("float", "number"), ("decimal", "number"),
-                                               ("bool", "yes_no"), ("date", "date"), ("string", "text"))
+                                               ("bool", "yes_no"), ("datetime", "datetime"), ("date", "date"),
+                                               ("string", "text"))
                      if kind.startswith(prefix)), None)
     return (str(first.get("input", "")), expected) if expected else None
 
