@@ -527,55 +527,65 @@ class _References:
         self.duties: dict[tuple[str, str], str] = {}       # (unit, duty) -> the record that holds it (R20)
 
     def check(self, raw: list, offset: int) -> None:
+        # Called for every record of a year: what is looked at costs a dict look-up or two, and
+        # a problem's line is found only when there is a problem.
         name, locate, problems, unit_ids, year = self.name, self.locate, self.problems, self.unit_ids, self.year
+        first_line_of_id = self.first_line_of_id
         for index, item in enumerate(raw, start=offset):
             if not isinstance(item, dict):
                 continue
             fact_id = _label(item["id"]) if "id" in item else None
-            line = lambda key=None: locate.fact_line(index, key)  # noqa: E731 - a short local helper
             if fact_id is not None:
-                if fact_id in self.first_line_of_id:
-                    first = self.first_line_of_id[fact_id] or locate.id_line(fact_id)
-                    problems.append(Problem(name, line("id"), say("编号“{id}”用了两次(第一次在{first})",
-                                                                  "id '{id}' is used twice (first on line {first})", id=fact_id,
-                                                                  first=first if isinstance(first, Cell) or current() == "en"
-                                                                  else f"第 {first} 行"), "duplicate-id", fact_id, "id"))
+                if fact_id in first_line_of_id:
+                    first = first_line_of_id[fact_id] or locate.id_line(fact_id)
+                    problems.append(Problem(name, locate.fact_line(index, "id"), say(
+                        "编号“{id}”用了两次(第一次在{first})", "id '{id}' is used twice (first on line {first})", id=fact_id,
+                        first=first if isinstance(first, Cell) or current() == "en" else f"第 {first} 行"),
+                        "duplicate-id", fact_id, "id"))
                 else:
-                    self.first_line_of_id[fact_id] = item.line_of("id") if locate.has_lines else None
+                    first_line_of_id[fact_id] = item.line_of("id") if locate.has_lines else None
             if not unit_ids:
                 continue
             unit = item.get("unit")
             if isinstance(unit, str) and unit not in unit_ids:
-                problems.append(Problem(name, line("unit"), _not_a_unit(unit, self.unit_words), "unknown-unit", fact_id, "unit"))
-            for key in ("coordinators", "reviewed_by"):
-                value = item.get(key)
-                refs = value if isinstance(value, list) else [value] if isinstance(value, str) else []
-                for ref in refs:
-                    if isinstance(ref, str) and ref not in unit_ids:
-                        problems.append(Problem(name, line(key), _not_a_unit(ref, self.unit_words), "unknown-unit", fact_id, key))
-                if key == "coordinators" and isinstance(value, list):
-                    if isinstance(unit, str) and unit in value:
-                        problems.append(Problem(name, line(key), say("机构“{u}”不能同时是自己的协办机构",
-                                                                     "the unit '{u}' cannot also be its own coordinator", u=unit),
-                                                "self-reference", fact_id, key))
-                    named = [ref for ref in value if isinstance(ref, str)]
-                    if len(set(named)) != len(named):
-                        problems.append(Problem(name, line(key), say("协办机构中有一个机构写了两次",
-                                                                     "a unit is listed twice among the coordinators"),
-                                                "duplicate-reference", fact_id, key))
-            self._once(item, fact_id, unit, line)
+                problems.append(Problem(name, locate.fact_line(index, "unit"), _not_a_unit(unit, self.unit_words),
+                                        "unknown-unit", fact_id, "unit"))
+            if "coordinators" in item or "reviewed_by" in item:
+                self._references(item, index, fact_id, unit)
+            if "missing_steps" in item or item.get("type") == "annual_duty":
+                self._once(item, fact_id, unit, lambda key=None: locate.fact_line(index, key))
             when = item.get("date")
-            if year is not None and isinstance(when, (dt.date, str)):
+            if year is not None and isinstance(when, (dt.date, str)) and not _in_year(when, year):
                 try:
                     day = when if isinstance(when, dt.date) else dt.date.fromisoformat(when)
                 except ValueError:
                     continue  # the model check reports the malformed date
-                if day.year != year:
-                    problems.append(Problem(name, line("date"), say("日期 {day} 不在 {year} 年度内",
-                                                                    "date {day} is outside the year {year}",
-                                                                    day=day.isoformat(), year=year),
-                                            "date-outside-year", fact_id, "date"))
+                if day.year == year:
+                    continue  # written otherwise (20240630) but in the year
+                problems.append(Problem(name, locate.fact_line(index, "date"), say(
+                    "日期 {day} 不在 {year} 年度内", "date {day} is outside the year {year}",
+                    day=day.isoformat(), year=year), "date-outside-year", fact_id, "date"))
 
+    def _references(self, item: dict, index: int, fact_id: str | None, unit: Any) -> None:
+        """The units a record names beside its own: each in the units list, none twice, not itself."""
+        name, problems, unit_ids = self.name, self.problems, self.unit_ids
+        for key in ("coordinators", "reviewed_by"):
+            value = item.get(key)
+            refs = value if isinstance(value, list) else [value] if isinstance(value, str) else []
+            for ref in refs:
+                if isinstance(ref, str) and ref not in unit_ids:
+                    problems.append(Problem(name, self.locate.fact_line(index, key), _not_a_unit(ref, self.unit_words),
+                                            "unknown-unit", fact_id, key))
+            if key == "coordinators" and isinstance(value, list):
+                if isinstance(unit, str) and unit in value:
+                    problems.append(Problem(name, self.locate.fact_line(index, key), say(
+                        "机构“{u}”不能同时是自己的协办机构", "the unit '{u}' cannot also be its own coordinator", u=unit),
+                        "self-reference", fact_id, key))
+                named = [ref for ref in value if isinstance(ref, str)]
+                if len(set(named)) != len(named):
+                    problems.append(Problem(name, self.locate.fact_line(index, key), say(
+                        "协办机构中有一个机构写了两次", "a unit is listed twice among the coordinators"),
+                        "duplicate-reference", fact_id, key))
 
     def _once(self, item: dict, fact_id: str | None, unit: Any, line) -> None:
         """R20: a unit holds each annual duty once a year; a step is named once."""
@@ -596,6 +606,15 @@ class _References:
                     "with all its errors (R20)", unit=unit, first=self.duties[key]), "duplicate-duty", fact_id, "duty"))
             else:
                 self.duties[key] = fact_id or "?"
+
+
+def _in_year(when: dt.date | str, year: int) -> bool:
+    """Whether a date (or its ISO text, `2024-06-30`) is surely in the year: read from its first
+    four digits, so that the year's records are not each parsed here and again by the model;
+    any other text is looked at closely by the caller."""
+    if isinstance(when, dt.date):
+        return when.year == year
+    return len(when) == 10 and when[4] == "-" and when[:4] == str(year)
 
 
 def _not_a_unit(word: str, unit_words: list[str]) -> str:
