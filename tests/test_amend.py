@@ -85,6 +85,17 @@ def test_the_tiny_amendment_moves_a_55_participant_training_to_the_upper_tier(tm
     assert amended.lines["4.3.2.5"] == 6                                      # check-policy points at the change
 
 
+def test_check_policy_reports_the_tiny_amendments_problems_at_its_change(tmp_path):
+    """The sentences that still say 60 are the base's, copied unchanged: each problem is at the line
+    of the change that made them wrong, never without a line."""
+    from evaluator.domain.policy.number_checks import check_numbers
+    path = write(tmp_path, "my-draft.yaml", TINY.replace('  - {clause: 4.1.2, text: "…新的条文…"}\n', ""))
+    amended = load_policy(path)
+    problems = check_numbers(amended, amended.data, str(path))      # as check-policy reads a delta
+    assert {p.code for p in problems} == {"number-disagrees", "unexplained-number"}
+    assert {(p.file, p.line) for p in problems} == {(str(path), 6)}, problems
+
+
 def test_a_rule_change_is_named_by_the_rules_title_with_its_old_points_as_a_number(tmp_path, policy):
     """Chinese output never shows a rule's id; the old points, a `$parameter` in the policy, show as the number."""
     amended = load_policy(write(tmp_path, "rule.yaml", TINY.replace("changes:\n", "changes:\n"

@@ -177,17 +177,18 @@ def compile_policy(data: Any, name: str, sha256: str = "") -> CompiledPolicy:
 
 
 def _line_at(raw: Any, path: tuple) -> int | None:
-    """The line of the deepest node along `path` (keys and list indexes) that has one."""
+    """The line of the deepest node along `path` (keys and list indexes) that has one. A node
+    without a line keeps its parent's: an amendment's clause is at the line of its first
+    change, and what the amendment copied from the base unchanged has no line of its own."""
     node, line = raw, None
     for part in path:
         if hasattr(node, "line_of") and isinstance(part, str):
-            line = node.line_of(part)
+            line = node.line_of(part) or line
         try:
             node = node[part]
         except (KeyError, IndexError, TypeError):
             break
-        if hasattr(node, "line"):
-            line = node.line
+        line = getattr(node, "line", None) or line
     return line
 
 
