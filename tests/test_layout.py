@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "evaluator"
-SHARED = {"errors", "i18n", "timing", "paths", "collector"}
+SHARED = {"errors", "i18n", "timing", "paths", "collector", "parallel"}
 
 # layer -> the layers (or single modules) it may import, besides itself and the shared modules
 MAY_IMPORT = {

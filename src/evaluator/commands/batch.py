@@ -34,11 +34,13 @@ def fact_files(paths: list[Path]) -> list[Path]:
     return found
 
 
-def _one(facts: str, policy: str | None, fmt: str, lang: str, out_dir: str | None) -> Outcome:
+def _one(facts: str, policy: str | None, fmt: str, lang: str, out_dir: str | None, beside: bool = True) -> Outcome:
+    from evaluator import parallel
     from evaluator.domain.evaluate import evaluate, load_year
     from evaluator.i18n import set_language
     from evaluator.views.output import write_atomically
     set_language(lang)  # a worker process starts in the default language
+    parallel.ENABLED = beside   # several workers already keep every core busy, a year each
     path = Path(facts)
     try:
         ev = evaluate(*load_year(path, policy))
@@ -55,7 +57,7 @@ def run_batch(files: list[Path], policy: Path | None, fmt: str, lang: str, out_d
     outcomes = []
     with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = [pool.submit(_one, str(f), str(policy) if policy else None, fmt, lang,
-                               str(out_dir) if out_dir else None) for f in files]
+                               str(out_dir) if out_dir else None, workers == 1) for f in files]
         for future in as_completed(futures):
             outcome = future.result()
             outcomes.append(outcome)
