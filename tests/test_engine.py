@@ -47,7 +47,7 @@ def test_identical_facts_are_asserted_once_and_each_is_evidence(policy):
             "facts": [{"id": f"P{i}", "type": "petition", "unit": "office", "kind": "letter"} for i in range(500)]}
     factset = check_factset(data, "letters.yaml")
     with engine.RuleEngine(policy) as rules:
-        assert len(rules._group(factset.facts)) == 1
+        assert len(rules._group(factset.facts, [])) == 1
     ev = evaluate(factset, policy)
     assert sorted(e for f in ev.findings for e in f.evidence) == sorted(f"P{i}" for i in range(500))
     assert sum(f.points for f in ev.findings) == Decimal(50)
@@ -93,9 +93,9 @@ def _states(monkeypatch) -> list[tuple[str, int]]:
     states: list[tuple[str, int]] = []
     run_state = engine.RuleEngine._run_state
 
-    def recording(self, sid, whose, groups, matches, seen):
+    def recording(self, sid, whose, groups, matches, unmatched):
         states.append((sid, len(groups)))
-        return run_state(self, sid, whose, groups, matches, seen)
+        return run_state(self, sid, whose, groups, matches, unmatched)
     monkeypatch.setattr(engine.RuleEngine, "_run_state", recording)
     return states
 
@@ -130,9 +130,9 @@ def test_facts_a_join_reads_stay_in_their_units_state(policy, monkeypatch):
     asserted: list[tuple[str, set[str]]] = []
     group = engine.RuleEngine._group
 
-    def recording(self, facts):
+    def recording(self, facts, unread):
         asserted.append(({f.unit for f in facts if f.type in joined}, {f.type for f in facts}))
-        return group(self, facts)
+        return group(self, facts, unread)
     monkeypatch.setattr(engine.RuleEngine, "_group", recording)
     evaluate(factset, policy)
     *units, pool = asserted

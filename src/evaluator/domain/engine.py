@@ -28,7 +28,6 @@ import itertools
 import json
 from dataclasses import dataclass
 from decimal import Decimal
-from operator import attrgetter
 from typing import Any, Iterable, Mapping, Sequence
 
 import durable_rules_engine as _dre
@@ -40,7 +39,6 @@ from evaluator.domain.policy.load import CompiledPolicy, CompiledRule
 from evaluator.errors import EngineError
 
 _PRIMARY = "m"
-_ID = attrgetter("id")
 POOL_STATE = 512                  # engine facts per state of the pool
 _POOL = "pool-"                   # the pool's state ids: asserted after every unit's state is deleted
 _POOLED = "the pooled facts"      # what an engine error calls them
@@ -113,40 +111,44 @@ class RuleEngine:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def run(self, facts_by_unit: Mapping[str, Sequence[Any]]) -> tuple[list[Match], set[str]]:
-        """All matches for these units, and the ids of the facts some rule matched."""
+    def run(self, facts: Sequence[Any]) -> tuple[list[Match], list[Any]]:
+        """All matches for these facts, and the facts no rule matched (the caller refuses them:
+        every fact must be decided by some rule)."""
         matches: list[Match] = []
-        seen: set[str] = set()
-        pooled: list[Any] = []
-        for unit in sorted(facts_by_unit):
-            own = []
-            for fact in facts_by_unit[unit]:
-                (own if fact.type in self._joined else pooled).append(fact)
-            self._run_state(unit, f"unit {unit}", self._grouped(own, f"unit {unit}"), matches, seen)
-        groups = self._grouped(pooled, _POOLED)
+        unmatched: list[Any] = []
+        joined = self._joined
+        by_unit: dict[str, list[Any]] = {}
+        for fact in (f for f in facts if f.type in joined) if joined else ():
+            by_unit.setdefault(fact.unit, []).append(fact)
+        for unit in sorted(by_unit):
+            self._run_state(unit, f"unit {unit}", self._grouped(by_unit[unit], f"unit {unit}", unmatched), matches, unmatched)
+        pooled = [f for f in facts if f.type not in joined] if joined else facts
+        groups = self._grouped(pooled, _POOLED, unmatched)
         for start in range(0, len(groups), POOL_STATE):
-            self._run_state(f"{_POOL}{start // POOL_STATE}", _POOLED, groups[start:start + POOL_STATE], matches, seen)
-        return matches, seen
+            self._run_state(f"{_POOL}{start // POOL_STATE}", _POOLED, groups[start:start + POOL_STATE], matches, unmatched)
+        return matches, unmatched
 
-    def _grouped(self, facts: Sequence[Any], whose: str) -> list[tuple[dict, tuple[Any, ...]]]:
+    def _grouped(self, facts: Sequence[Any], whose: str, unread: list[Any]) -> list[tuple[dict, tuple[Any, ...]]]:
         try:
-            return self._group(facts)
+            return self._group(facts, unread)
         except ValueError as exc:
             raise EngineError(f"{whose}: {exc}") from None
 
     def _run_state(self, sid: str, whose: str, groups: list[tuple[dict, tuple[Any, ...]]], matches: list[Match],
-                   seen: set[str]) -> None:
-        """Assert these engine facts into state `sid`, drain its actions, delete it."""
+                   unmatched: list[Any]) -> None:
+        """Assert these engine facts into state `sid`, drain its actions, delete it; the members
+        of the engine facts no rule matched (as the fact or as a join's partner) go to `unmatched`."""
         if not groups:
             return
         ids = _engine_ids(len(groups))
         batch = [dict(projection, id=engine_id, sid=sid) for engine_id, (projection, _) in zip(ids, groups)]
         members = {engine_id: group for engine_id, (_, group) in zip(ids, groups)}
+        decided: set[str] = set()
         try:
             code = _dre.assert_facts(self._handle, json.dumps(batch, ensure_ascii=False))
             if code and code[0] == 2:
                 raise EngineError(f"durable-rules took two facts of {whose} for one (identity clash)")
-            self._drain(members, matches, seen)
+            self._drain(members, matches, decided)
         except EngineError:
             self._forget(sid)
             raise
@@ -154,6 +156,8 @@ class RuleEngine:
             self._forget(sid)
             raise EngineError(f"durable-rules failed on {whose}: {exc}") from exc
         _dre.delete_state(self._handle, sid)
+        if len(decided) < len(members):
+            unmatched += [fact for engine_id, group in members.items() if engine_id not in decided for fact in group]
 
     def _forget(self, sid: str) -> None:
         """Delete a failed state without hiding the error that stopped it."""
@@ -162,15 +166,17 @@ class RuleEngine:
         except Exception:  # the ruleset is deleted with the engine anyway
             pass
 
-    def _group(self, facts: Iterable[Any]) -> list[tuple[dict, tuple[Any, ...]]]:
+    def _group(self, facts: Iterable[Any], unread: list[Any]) -> list[tuple[dict, tuple[Any, ...]]]:
         """Facts identical in every field the rules read become one engine fact. A group is
-        keyed by its projection's items; the projection is made once per group, not per fact."""
+        keyed by its projection's items; the projection is made once per group, not per fact.
+        A fact of a type no rule reads goes to `unread`."""
         groups: dict[tuple, list[Any]] = {}
         fields = self._fields
         for fact in facts:
             names = fields.get(fact.type)
             if names is None:
-                continue  # no rule reads this type: the caller reports it as unseen
+                unread.append(fact)
+                continue
             if not names:
                 key: tuple = (("type", fact.type),)   # the rules read its type alone (most types)
             else:
@@ -187,13 +193,13 @@ class RuleEngine:
             group.append(fact)
         return [(dict(key), tuple(groups[key])) for key in sorted(groups, key=repr)]
 
-    def _drain(self, members: Mapping[str, list[Any]], matches: list[Match], seen: set[str]) -> None:
+    def _drain(self, members: Mapping[str, list[Any]], matches: list[Match], decided: set[str]) -> None:
         fired: set[tuple] = set()
         result = _dre.start_action(self._handle)
         while result:
             _, message, state_handle = result
             try:
-                self._record(json.loads(message), members, matches, seen, fired)
+                self._record(json.loads(message), members, matches, decided, fired)
             except Exception as exc:  # name the rule and facts: never a bare traceback, never lost work
                 raise EngineError(f"action failed: {self._describe(message)}: {type(exc).__name__}: {exc}") from exc
             following = _dre.complete_and_start_action(self._handle, state_handle)
@@ -207,7 +213,7 @@ class RuleEngine:
         except Exception:  # the message itself is what failed: show it as it came
             return message[:200]
 
-    def _record(self, message: dict, members: Mapping[str, list[Any]], matches: list[Match], seen: set[str],
+    def _record(self, message: dict, members: Mapping[str, list[Any]], matches: list[Match], decided: set[str],
                 fired: set[tuple]) -> None:
         for action, frames in message.items():
             # A condition with `any` alternatives fires once for each alternative that holds;
@@ -223,9 +229,7 @@ class RuleEngine:
             rule = self._rules[action]
             joined = tuple((j.name, members[frames[f"j{i}"]["id"]]) for i, j in enumerate(rule.joins))
             matches.append(Match(rule, primary, joined))
-            seen.update(map(_ID, primary))
-            for _, facts in joined:
-                seen.update(map(_ID, facts))
+            decided.update(frame["id"] for frame in frames.values())   # the engine facts, partners too
 
 
 def _engine_value(fact: Any, name: str, value: Decimal) -> int | float:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,14 +69,12 @@ def evaluate(factset: FactSet, policy: CompiledPolicy, *, as_of: dt.date | None 
         lap("checks")
         scored = factset.up_to(as_of) if as_of is not None else factset
         derived, consumed = derive(policy.derivations, scored.facts)
-        by_unit: dict[str, list[Any]] = defaultdict(list)
-        for fact in (*(f for f in scored.facts if f.id not in consumed), *derived):
-            by_unit[fact.unit].append(fact)
+        asserted = [*(f for f in scored.facts if f.id not in consumed), *derived] if consumed else [*scored.facts, *derived]
         lap("engine")
         with RuleEngine(policy) as engine:
             lap("compile")
-            matches, seen = engine.run(by_unit)
-        _check_conservation(scored, derived, consumed, seen, policy.id)
+            matches, unmatched = engine.run(asserted)
+        _check_conservation(asserted, unmatched, policy.id)
         lap("engine")
         names = {u.id: u.name for u in scored.units.values()}
         log = decide(policy, matches, names, derived, (scored.facts, derived))
@@ -89,12 +86,11 @@ def evaluate(factset: FactSet, policy: CompiledPolicy, *, as_of: dt.date | None 
     return Evaluation(scored, policy, derived, findings, scorecard, notices, decisions=log)
 
 
-def _check_conservation(factset: FactSet, derived: list[DerivedFact], consumed: set[str], seen: set[str],
-                        policy_id: str) -> None:
+def _check_conservation(asserted: list[Any], unmatched: list[Any], policy_id: str) -> None:
     """Every fact must have been decided by some rule: never a quietly smaller score."""
-    lost = [f.id for f in factset.facts if f.id not in consumed and f.id not in seen]
-    lost += [d.id for d in derived if d.id not in seen]
-    if lost:
+    if unmatched:
+        missing = {f.id for f in unmatched}
+        lost = [f.id for f in asserted if f.id in missing]     # in the order of the file, derived facts last
         shown = ", ".join(lost[:20]) + (f" and {len(lost) - 20} more" if len(lost) > 20 else "")
         raise EngineError(f"{len(lost)} fact(s) were matched by no rule of policy {policy_id} and would "
                           f"silently earn nothing: {shown} (the policy needs a rule, or a silent one, for them)")
