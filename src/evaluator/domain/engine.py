@@ -1,9 +1,10 @@
 """The only module that touches durable-rules.
 
-The policy's rules become one durable-rules ruleset; each unit's facts are asserted
-into that unit's own state and every queued action is drained synchronously before
-the next unit. What the engine returns is *matches* (rule, fact, joined facts); the
-points are computed from the policy afterwards, so nothing here knows a clause.
+The policy's rules become one durable-rules ruleset; the facts a join reads are asserted
+into their unit's own state, the rest into pooled states (below), and every queued action
+is drained synchronously before the next state. What the engine returns is *matches*
+(rule, fact, joined facts) and the facts no rule matched; the points are computed from
+the policy afterwards, so nothing here knows a clause.
 
 How the known failure modes of durable-rules 2.0.28 are closed (notes/durable-rules.md):
 - No `Host`, so no timer threads can steal or drop actions: we call the C engine's
