@@ -134,25 +134,26 @@ def decide(policy: CompiledPolicy, matches: Iterable[Match], unit_names: Mapping
     matched = list(_matched(m for m in matches if not m.near))
     replacers = {r.key for r in policy.rules if r.rule.replaces}     # R7: a few rules; skip the rest fast
     replacing = {(rule.clause.id, rule.rule.replaces, fact.id): rule
-                 for rule, fact, _ in matched if rule.key in replacers} if replacers else {}
+                 for rule, facts, _ in matched if rule.key in replacers for fact in facts} if replacers else {}
     decisions: list[Decision] = []
     plans: dict[str, _Plan] = {}
-    for rule, fact, joined in matched:
+    for rule, facts, joined in matched:
         plan = plans.get(rule.key)
         if plan is None:
             plan = plans[rule.key] = _Plan(rule)
-        by = replacing.get((plan.clause, plan.id, fact.id)) if replacing else None
-        quantity = decimal(fact.quantity) if plan.counts else quantity_of(rule, fact)
-        if by is not None:
-            kind = "withheld"
-        elif plan.silent:
-            kind = "silent"
-        elif plan.rated and quantity == 0:
-            kind = "zero"
-        else:
-            kind = "awarded"
-        for unit in (fact.unit,) if plan.own_unit else credited_units(rule, fact):
-            decisions.append(plan.decision(context, kind, unit, fact, joined, quantity, by))
+        for fact in facts:
+            by = replacing.get((plan.clause, plan.id, fact.id)) if replacing else None
+            quantity = decimal(fact.quantity) if plan.counts else quantity_of(rule, fact)
+            if by is not None:
+                kind = "withheld"
+            elif plan.silent:
+                kind = "silent"
+            elif plan.rated and quantity == 0:
+                kind = "zero"
+            else:
+                kind = "awarded"
+            for unit in (fact.unit,) if plan.own_unit else credited_units(rule, fact):
+                decisions.append(plan.decision(context, kind, unit, fact, joined, quantity, by))
     readers = _readers(policy)
     for d in derived:
         clause = readers.get(d.type)
@@ -227,18 +228,18 @@ def _readers(policy: CompiledPolicy) -> dict[str, Any]:
     return out
 
 
-def _matched(matches: Iterable[Match]) -> Iterator[tuple[CompiledRule, Any, tuple]]:
-    """(rule, fact, joined) once per rule and fact. A rule without joins fires once per
-    engine fact; a join can fire for one fact with several partners, merged here."""
+def _matched(matches: Iterable[Match]) -> Iterator[tuple[CompiledRule, tuple[Any, ...], tuple]]:
+    """(rule, facts, joined), each fact once per rule. A rule without joins fires once per
+    engine fact, for all its alike facts at once; a join can fire for one fact with several
+    partners, merged here."""
     joins: dict[tuple, tuple[CompiledRule, Any, dict[str, dict[str, Any]]]] = {}
     for m in matches:
         if not m.joined:
-            for fact in m.facts:
-                yield m.rule, fact, ()
+            yield m.rule, m.facts, ()
             continue
         for fact in m.facts:
             _, _, partners = joins.setdefault((m.rule.key, fact.id), (m.rule, fact, {}))
             for name, facts in m.joined:
                 partners.setdefault(name, {}).update((f.id, f) for f in facts)
     for rule, fact, partners in joins.values():
-        yield rule, fact, tuple((n, tuple(sorted(fs.values(), key=lambda f: f.id))) for n, fs in sorted(partners.items()))
+        yield rule, (fact,), tuple((n, tuple(sorted(fs.values(), key=lambda f: f.id))) for n, fs in sorted(partners.items()))
