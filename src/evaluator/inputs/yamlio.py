@@ -311,12 +311,16 @@ def _expanded_size(data: Any) -> int:
 def _load_json(text: str, name: str) -> tuple[Any, list[Problem]]:
     problems: list[Problem] = []
 
+    repeated: list[tuple[dict, str]] = []   # (the object, a key it gives twice)
+
     def pairs(items: list[tuple[str, Any]]) -> dict:
-        seen: dict = {}
-        for key, value in items:
-            if key in seen:
-                problems.append(Problem(name, None, say("键“{key}”在同一对象中出现两次", "key '{key}' is given twice in one object", key=key), "duplicate-key"))
-            seen[key] = value
+        seen = dict(items)          # in C; a key given twice is the rare case, looked for only then
+        if len(seen) != len(items):
+            first: set = set()
+            for key, _ in items:
+                if key in first:
+                    repeated.append((seen, key))
+                first.add(key)
         return seen
 
     try:
@@ -329,7 +333,28 @@ def _load_json(text: str, name: str) -> tuple[Any, list[Problem]]:
         return None, [Problem(name, None, say("数据嵌套超过 {n} 层", "values are nested more than {n} levels deep", n=MAX_DEPTH), "too-deep")]
     if data is None:
         return None, [Problem(name, None, say("文件中没有数据", "the file holds no data"), "empty")]
+    if repeated:
+        problems += _repeated_keys(text, name, repeated)
     return data, problems
+
+
+def _repeated_keys(text: str, name: str, repeated: list[tuple[dict, str]]) -> list[Problem]:
+    """A key given twice in one JSON object, at the line where it is given again: the standard
+    parser keeps no positions, so a record's (one with an id) is found after the line of its id."""
+    ids = json_fact_lines(text)
+    lines = text.splitlines()
+    problems = []
+    for obj, key in repeated:
+        fact_id = str(obj["id"]) if isinstance(obj.get("id"), (str, int)) else None
+        line = None
+        if fact_id is not None and fact_id in ids:
+            given = re.compile(r'"' + re.escape(key) + r'"\s*:')
+            found = [n for n in range(ids[fact_id], min(len(lines), ids[fact_id] + 200) + 1)
+                     for _ in given.finditer(lines[n - 1])][:2]
+            line = found[1] if len(found) == 2 else None
+        problems.append(Problem(name, line, say("键“{key}”在同一对象中出现两次", "key '{key}' is given twice in one object", key=key),
+                                "duplicate-key", fact_id, key if fact_id is not None else None))
+    return problems
 
 
 _JSON_ID = re.compile(r'"id"\s*:\s*"((?:[^"\\]|\\.)*)"')
