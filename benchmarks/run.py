@@ -20,8 +20,7 @@ peak RSS is its own. In that process, on the same facts:
     compile   load_policy (timed here) + evaluate: building the rule engine
     engine    evaluate: derivations, grouping by unit, the engine run, the conservation check
     score     evaluate: decisions and findings, the scorecard
-    write     write_atomically: the result streamed to a file, fsync and rename (from
-              20,000 findings, the second half of their lines made on the second core)
+    write     write_atomically: the result streamed to a file, fsync and rename
   each repeated --repeat times (median reported);
 - the floor: parse + validate, i.e. what any evaluation must pay to read its input;
 - raw per-fact durable-rules: the same compiled ruleset through durable-rules' own Python
@@ -37,8 +36,9 @@ The pipeline runs with the garbage collector off, as `evaluator run` does: its o
 hold no cycles, and collection passes over a million facts cost a quarter of the time.
 
 Peak RSS is the process's VmHWM after the evaluator's runs (before the raw baseline,
-whose own peak is reported separately); the largest second-core child's is shown beside it. Then start-up is timed as a person meets it:
-`evaluator --help`, `evaluator run examples/2024.yaml` and `evaluator run
+whose own peak is reported separately); the largest second-core child's is shown beside
+it. Then start-up is timed as a person meets it: `evaluator --help`, `evaluator run
+examples/2024.yaml` and `evaluator run
 examples/2024.xlsx` as subprocesses, process start included, taking turns, median of
 --startup-runs. The evaluator's bytecode is compiled first, as an install and any first run
 leave it: a shell with PYTHONDONTWRITEBYTECODE set (this workspace's is) would otherwise

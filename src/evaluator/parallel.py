@@ -1,12 +1,10 @@
 """Work done on the machine's second core, beside the run.
 
-A year of a hundred thousand records spends about a third of a second on its completeness
-checks, which read the validated facts and nothing the engine makes, and as long again
-writing its findings' explanations. Both read what is already in memory and give back
-something small (the warnings) or text. A forked child starts with the parent's memory as it
-is (copied only where either side writes), so nothing has to be sent to it: it does its
-part into a temporary file while the parent goes on, and the parent reads the file when it
-needs the part.
+A year of a hundred thousand records spends about half a second on its completeness
+checks, which read the validated facts and nothing the engine makes, and give back a few
+warnings. A forked child starts with the parent's memory as it is (copied only where either
+side writes), so nothing has to be sent to it: it checks into a temporary file while the
+parent scores, and the parent reads the warnings when it needs them.
 
 Used only where that is safe and worth it (`available`): on Linux, in a process with one
 thread (the workbench serves from threads, and a fork copies a lock another thread holds as
@@ -16,6 +14,11 @@ Everywhere else the work runs here, and the result is the same: a child does onl
 parent would have done, from the same memory. A child that fails (killed, out of memory, an
 exception) is done again here, so that its error, if there is one, is raised as the parent
 itself would have raised it, and nothing is lost.
+
+Measured, and left here: writing the second half of the findings' lines in a child as well
+saved 0.17 s of 0.67 s at 100k findings in a warm process, and nothing (0.69 vs 0.71 s, four
+fresh runs each) in a fresh one, as `evaluator run` is: after a fork each page the parent
+touches is copied, and the two processors here share one core's caches. (2026-12-04)
 """
 from __future__ import annotations
 

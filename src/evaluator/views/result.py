@@ -8,7 +8,7 @@ from functools import lru_cache
 from decimal import Decimal
 from typing import Any, TextIO
 
-from evaluator import __version__, parallel
+from evaluator import __version__
 from evaluator.domain.evaluate import Evaluation
 from evaluator.domain.findings import Finding
 
@@ -98,36 +98,11 @@ def write_json(ev: Evaluation, out: TextIO, *, with_run_record: bool = True) -> 
         return
     out.write(',\n  "findings": [\n    ')
     findings = ev.findings
-    half = len(findings) // 2
-    if not parallel.available(len(findings)):
-        _write_lines(findings, out)
-    else:   # the second half's lines are made on the other core meanwhile (parallel.py)
-        later = parallel.Child(lambda file: _write_lines(findings[half:], _text(file)).detach())
-        try:
-            _write_lines(findings[:half], out)
-            out.write(",\n    ")
-            made = _text(later.output())
-            while chunk := made.read(1 << 20):
-                out.write(chunk)
-            made.detach()
-        finally:
-            later.close()
-    out.write("\n  ]\n}\n")
-
-
-def _write_lines(findings: list[Finding], out: TextIO) -> TextIO:
-    """The findings' lines, joined by the separator, written a thousand at a time."""
     for start in range(0, len(findings), _LINES_PER_WRITE):
         if start:
             out.write(",\n    ")
         out.write(",\n    ".join(map(_finding_line, findings[start:start + _LINES_PER_WRITE])))
-    out.flush()
-    return out
-
-
-def _text(file) -> io.TextIOWrapper:
-    """A child's binary file as text; detached when done with, so that the file stays open."""
-    return io.TextIOWrapper(file, encoding="utf-8")
+    out.write("\n  ]\n}\n")
 
 
 # Findings are written a thousand lines at a time: a text file's write costs about a
