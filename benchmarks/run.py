@@ -14,9 +14,9 @@ peak RSS is its own. In that process, on the same facts:
   (evaluator.timing, free when nobody records):
     parse     load_factset: reading the file (and its digest)
     validate  load_factset: check_factset
-    checks    evaluate: the completeness warnings; from 20,000 facts they run on the second
-              core while the engine scores (src/evaluator/parallel.py), and the stage is then
-              what the run waited for them: the fork and the warnings' unpickling
+    checks    evaluate: the completeness warnings; from 20,000 to 250,000 facts they run on
+              the second core while the engine scores (src/evaluator/parallel.py), and the
+              stage is then what the run waited for them: the fork and the warnings' unpickling
     compile   load_policy (timed here) + evaluate: building the rule engine
     engine    evaluate: derivations, grouping by unit, the engine run, the conservation check
     score     evaluate: decisions and findings, the scorecard

@@ -63,6 +63,7 @@ def test_a_child_no_longer_wanted_is_stopped(forking):
 def test_nothing_forks_beside_another_thread_or_for_small_work(monkeypatch):
     monkeypatch.delenv("EVALUATOR_SERIAL", raising=False)
     assert not parallel.available(parallel.WORTH_IT - 1)
+    assert not parallel.available(parallel.AT_MOST + 1)      # a year that large runs short of memory first
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()

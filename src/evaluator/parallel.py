@@ -8,8 +8,11 @@ parent scores, and the parent reads the warnings when it needs them.
 
 Used only where that is safe and worth it (`available`): on Linux, in a process with one
 thread (the workbench serves from threads, and a fork copies a lock another thread holds as
-it was), with at least two processors, and for work of at least `WORTH_IT` records (a fork
-costs a few milliseconds, and below that the whole run takes less than half a second).
+it was), with at least two processors, and for work of `WORTH_IT` to `AT_MOST` records. A
+fork costs a few milliseconds, and below 20,000 records the whole run takes less than half
+a second. Above 250,000, memory is what a year runs short of: the child touches every fact,
+and each page it touches is copied (at 1M facts the machine held 1,474 MiB at the run's
+peak with the child, 1,050 MiB without: MemAvailable sampled every 20 ms, 2026-12-04).
 Everywhere else the work runs here, and the result is the same: a child does only what the
 parent would have done, from the same memory. A child that fails (killed, out of memory, an
 exception) is done again here, so that its error, if there is one, is raised as the parent
@@ -18,7 +21,7 @@ itself would have raised it, and nothing is lost.
 Measured, and left here: writing the second half of the findings' lines in a child as well
 saved 0.17 s of 0.67 s at 100k findings in a warm process, and nothing (0.69 vs 0.71 s, four
 fresh runs each) in a fresh one, as `evaluator run` is: after a fork each page the parent
-touches is copied, and the two processors here share one core's caches. (2026-12-04)
+touches is copied, and the two processors share one L3 cache and the memory bus. (2026-12-04)
 """
 from __future__ import annotations
 
@@ -31,13 +34,14 @@ from typing import IO, Any, Callable, Generic, TypeVar
 
 T = TypeVar("T")
 
-WORTH_IT = 20_000   # records (facts or findings): below this, the work is done here
+WORTH_IT = 20_000   # records: below this, the work is done here (a fork is not worth it)
+AT_MOST = 250_000   # records: above this too (the child's copied pages would cost more memory than it saves time)
 ENABLED = True      # tests compare both ways; EVALUATOR_SERIAL=1 in the environment switches it off too
 
 
 def available(size: int) -> bool:
     """Whether work of `size` records may go to a child."""
-    return (ENABLED and size >= WORTH_IT and not os.environ.get("EVALUATOR_SERIAL")
+    return (ENABLED and WORTH_IT <= size <= AT_MOST and not os.environ.get("EVALUATOR_SERIAL")
             and sys.platform.startswith("linux") and hasattr(os, "fork")
             and (os.cpu_count() or 1) > 1 and _alone())
 
