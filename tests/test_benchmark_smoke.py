@@ -165,3 +165,16 @@ def test_laps_add_up_consecutive_steps():
         lap("a")
     assert times.calls == {"a": 2, "b": 1}
     assert all(seconds >= 0 for seconds in times.seconds.values())
+
+
+def test_side_by_side_runs_a_tree_in_a_fresh_process_and_tabulates_its_medians():
+    spec = importlib.util.spec_from_file_location("side_by_side", ROOT / "benchmarks" / "side_by_side.py")
+    side = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(side)
+    times = side.one_run(ROOT, ROOT / "examples" / "2024.yaml")        # this tree, the bundled year
+    assert set(side.STAGES) <= set(times) and all(times[s] >= 0 for s in side.STAGES) and times["engine"] > 0
+    before = side.summary([dict.fromkeys(side.STAGES, 2.0), dict.fromkeys(side.STAGES, 4.0), dict.fromkeys(side.STAGES, 3.0)])
+    after = side.summary([dict.fromkeys(side.STAGES, 1.0)])
+    assert before["parse"] == 3.0 and before["whole run"] == 21.0 and after["floor"] == 2.0
+    text = side.table(before, after)
+    assert "| whole run | 21.000 | 7.000 | 3.00× |" in text and "| after validation / floor | 2.50× | 2.50× | |" in text
