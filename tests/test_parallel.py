@@ -92,3 +92,17 @@ def test_a_year_scored_and_written_with_children_is_the_year_scored_here(monkeyp
     assert [str(n) for n in beside.notices] == [str(n) for n in here.notices] and here.notices
     assert to_json(beside, with_run_record=False) == expected
     assert len(forked_children) == 1          # the checks
+
+
+def test_no_fork_to_be_had_means_the_work_is_done_here(forking, monkeypatch):
+    def refused():
+        raise OSError(11, "Resource temporarily unavailable")
+    monkeypatch.setattr(parallel.os, "fork", refused)
+    with parallel.Beside(1, os.getpid) as work:
+        assert work.result() == os.getpid()
+
+
+def test_a_child_cut_off_after_it_said_it_was_done_is_done_again_here(forking, monkeypatch):
+    monkeypatch.setattr(parallel.Beside, "_pickled", lambda self, out: out.write(b"\x80\x05"))  # a truncated pickle
+    with parallel.Beside(1, os.getpid) as work:
+        assert work.result() == os.getpid()

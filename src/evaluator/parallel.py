@@ -57,7 +57,11 @@ class Child:
     def __init__(self, work: Callable[[IO[bytes]], None]):
         self.work = work
         self.file = tempfile.TemporaryFile()
-        self.pid: int | None = os.fork()
+        try:
+            self.pid: int | None = os.fork()
+        except OSError:
+            self.file.close()
+            raise
         if self.pid == 0:      # the child: do the work, then leave without running anything of the parent's
             code = 1
             try:
@@ -102,7 +106,12 @@ class Beside(Generic[T]):
 
     def __init__(self, size: int, fn: Callable[..., T], *args: Any):
         self.fn, self.args = fn, args
-        self.child = Child(self._pickled) if available(size) else None
+        self.child: Child | None = None
+        if available(size):
+            try:
+                self.child = Child(self._pickled)
+            except OSError:       # no fork to be had (memory, process limit): the work is done here
+                self.child = None
         if self.child is None:
             self.value = fn(*args)
 
@@ -112,7 +121,10 @@ class Beside(Generic[T]):
     def result(self) -> T:
         if self.child is None:
             return self.value
-        return pickle.load(self.child.output())
+        try:
+            return pickle.load(self.child.output())
+        except (pickle.UnpicklingError, EOFError):   # a child cut off after it said it was done
+            return self.fn(*self.args)
 
     def __enter__(self) -> "Beside[T]":
         return self
