@@ -124,26 +124,27 @@ def test_duplicate_keys_are_rejected(tmp_path):
     assert any(p.code == "duplicate-key" and p.line == 10 for p in problems), problems
 
 
-def test_a_key_given_twice_in_json_is_reported_at_its_record_and_line(tmp_path):
+def json_problems(tmp_path: Path, text: str):
     path = tmp_path / "facts.json"
-    path.write_text('{"year": 2024, "units": [{"id": "office", "name": "办公厅", "staff": 2}], "facts": [\n'
-                    '  {"id": "F1", "type": "lecture", "unit": "office", "title": "一", "title": "二", "title": "三"},\n'
-                    '  {"id": "F2", "type": "lecture", "unit": "office", "title": "四"}\n]}\n', encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     with pytest.raises(FactSetError) as caught:
         load_factset(path)
-    [repeated] = [p for p in caught.value.problems if p.code == "duplicate-key"]   # one problem, however often
+    return caught.value.problems
+
+
+def test_a_key_given_twice_in_json_is_reported_at_its_record_and_line(tmp_path):
+    problems = json_problems(tmp_path, '{"year": 2024, "units": [{"id": "office", "name": "办公厅", "staff": 2}], "facts": [\n'
+                             '  {"id": "F1", "type": "lecture", "unit": "office", "title": "一", "title": "二", "title": "三"},\n'
+                             '  {"id": "F2", "type": "lecture", "unit": "office", "title": "四"}\n]}\n')
+    [repeated] = [p for p in problems if p.code == "duplicate-key"]   # one problem, however often
     assert (repeated.line, repeated.fact_id, repeated.field) == (2, "F1", "title")
     assert "'title' is given twice" in repeated.message
 
 
 def test_json_input_problems_name_the_fact_line(tmp_path):
-    path = tmp_path / "facts.json"
-    path.write_text('{"year": 2024,\n "units": [{"id": "office", "name": "办公厅", "staff": 3}],\n "facts": [\n'
-                    '  {"id": "F1", "type": "lecture", "unit": "office", "title": "讲座"},\n'
-                    '  {"id": "F2", "type": "lecture", "unit": "office"}\n]}\n', encoding="utf-8")
-    with pytest.raises(FactSetError) as caught:
-        load_factset(path)
-    [p] = caught.value.problems
+    [p] = json_problems(tmp_path, '{"year": 2024,\n "units": [{"id": "office", "name": "办公厅", "staff": 3}],\n "facts": [\n'
+                        '  {"id": "F1", "type": "lecture", "unit": "office", "title": "讲座"},\n'
+                        '  {"id": "F2", "type": "lecture", "unit": "office"}\n]}\n')
     assert (p.line, p.fact_id, p.field) == (5, "F2", "title")
 
 
