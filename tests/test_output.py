@@ -42,3 +42,13 @@ def test_a_finished_run_replaces_the_old_report_whole(tmp_path):
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["run"]["policy_id"] == "method-2020" and len(data["run"]["facts_sha256"]) == 64
     assert [p.name for p in tmp_path.iterdir()] == ["result.json"]
+
+
+@pytest.mark.parametrize("where, words", [("folder", "是一个文件夹"), ("/proc/no-such/x.json", "无法写入")])
+def test_an_output_that_cannot_be_written_is_a_chinese_usage_error_not_a_traceback(tmp_path, where, words):
+    import os
+    target = str(tmp_path) if where == "folder" else where
+    done = subprocess.run([sys.executable, "-m", "evaluator", "run", str(EXAMPLES / "2024.yaml"), "--format", "json",
+                           "--output", target], capture_output=True, text=True, env={**os.environ, "EVALUATOR_LANG": "zh"})
+    assert done.returncode != 0 and words in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert list(tmp_path.iterdir()) == []            # nothing left behind
