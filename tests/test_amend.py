@@ -452,3 +452,16 @@ def test_bad_cells_of_the_amendment_workbook_are_named_by_sheet_and_cell(tmp_pat
     empty.write_bytes(amendment_template(policy))
     with pytest.raises(PolicyError, match="没有填写任何新值"):
         amendment_from(empty, "x", tmp_path / "x.yaml")
+
+
+def test_a_file_that_is_no_workbook_is_named_so_in_chinese(tmp_path):
+    """Not a workbook at all, or a damaged one: the reader's words, and the amendment workbook named as such."""
+    text = tmp_path / "说明.txt"
+    text.write_text("这不是工作簿", encoding="utf-8")
+    damaged = tmp_path / "坏.xlsx"
+    damaged.write_bytes(b"PK\x03\x04garbage")
+    for path, words in ((text, "不是 Excel 工作簿"), (damaged, "文件已损坏")):
+        with pytest.raises(PolicyError) as caught:
+            amendment_from(path, "x", tmp_path / "x.yaml")
+        assert words in str(caught.value) and "修订工作簿有 1 处问题" in str(caught.value)
+        assert not (tmp_path / "x.yaml").exists()

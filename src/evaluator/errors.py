@@ -139,6 +139,13 @@ class PolicyError(InputError):
         super().__init__(problems, "the policy")
 
 
+class AmendmentWorkbookError(PolicyError):
+    """The policy staff's amendment workbook asks for something that cannot be (a policy error: what it would make)."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        InputError.__init__(self, problems, "the amendment workbook")
+
+
 class EngineError(EvaluatorError):
     """The rules engine lost, refused or failed work: never a quietly smaller score."""
 
@@ -148,7 +155,8 @@ class UsageError(EvaluatorError):
 
 
 SUBJECT_WORDS = {"fact": "事实", "unit": "机构", "adjustment": "调整", "appeal": "申诉"}   # what a problem's fact_id names
-_WHAT_ZH = {"the fact set": "事实集", "the policy": "考核办法文件", "input": "输入", "the review": "审查调整"}
+_WHAT_ZH = {"the fact set": "事实集", "the policy": "考核办法文件", "input": "输入", "the review": "审查调整",
+            "the amendment workbook": "修订工作簿"}
 
 
 def _problem_order(p: Problem):

@@ -35,9 +35,10 @@ from evaluator.domain.numbers import plain
 from evaluator.domain.policy.amend import HEAD_WORDS, resolve
 from evaluator.domain.policy.load import CompiledPolicy
 from evaluator.domain.vocabulary import number
-from evaluator.errors import Cell, EvaluatorError, Notice, PolicyError, Problem, did_you_mean, notice_titles
+from evaluator.errors import AmendmentWorkbookError, Cell, EvaluatorError, Notice, PolicyError, Problem, did_you_mean, notice_titles
 from evaluator.i18n import say
 from evaluator.inputs.yamlio import parse_text
+from evaluator.inputs.ledger.read import unreadable_reason
 from evaluator.views.reports.xlsx import HEADER_FILL, HEADER_FONT, _header
 
 # The amendment workbook's kinds of notice by name.
@@ -110,7 +111,7 @@ def _guide(ws: Worksheet, compiled: CompiledPolicy) -> None:
         ws.cell(row=row, column=2, value=value)
     steps = [
         f"本工作簿列出 {compiled.id} 的全部参数(“{PARAMETERS_SHEET}”工作表)和全部条款原文(“{CLAUSES_SHEET}”工作表)。",
-        f"要修改某个参数:在该行的“新值”列填写新的数值;如办法原文也随之改变,在“新原文”列写出修改后的原文。不改的行留空。",
+        "要修改某个参数:在该行的“新值”列填写新的数值;如办法原文也随之改变,在“新原文”列写出修改后的原文。不改的行留空。",
         f"要修改条款原文:在“{CLAUSES_SHEET}”工作表该条款的“新条文”列写出修改后的全文。",
         "不要改动工作表名称、表头和“条款”“参数”两列;“现值”“办法原文”仅供对照。",
         f"填好后由政策研究人员运行:evaluator amendment-from 本工作簿.xlsx --id {HEAD_WORDS['id']} "
@@ -169,7 +170,7 @@ def read_amendment(path: Path, base: CompiledPolicy | None = None) -> tuple[str 
         finally:
             workbook.close()
     except (CalamineError, OSError, ValueError) as exc:
-        why = say("没有这个文件", "no such file") if not path.exists() else str(exc)
+        why = say("没有这个文件", "no such file") if not path.exists() else unreadable_reason(exc)
         return None, [], [Problem(name, None, say("无法读取修订工作簿:{w}", "cannot read the amendment workbook: {w}", w=why), CODE)], []
     amends = _amends(sheets.get(GUIDE_SHEET), name, problems)
     if base is not None and amends and amends != base.id:
@@ -317,7 +318,7 @@ def delta_text(delta_id: str, base: CompiledPolicy, effective_from: int, changes
     """The delta file (policy/amend.py) for `changes`: a Chinese header, the head, one change per row."""
     lines = [f"# {title or base.policy.title}(修订 {delta_id})",
              f"# 由修订工作簿{f' {source} ' if source else ''}生成({dt.date.today().isoformat()}):只写修订之处,其余沿用 {base.id}。",
-             f"# 草案(status: draft)只在点名或 --policy 时使用;通过后改为 status: in_force,自 effective_from 年度起施行。",
+             "# 草案(status: draft)只在点名或 --policy 时使用;通过后改为 status: in_force,自 effective_from 年度起施行。",
              f"id: {_yaml(delta_id)}",
              f"title: {_yaml(title or f'{base.policy.title}({delta_id})')}",
              f"amends: {_yaml(base.id)}",
@@ -343,12 +344,12 @@ def delta_text(delta_id: str, base: CompiledPolicy, effective_from: int, changes
 def amendment_from(workbook: Path, delta_id: str, output: Path, effective_from: int | None = None,
                    title: str | None = None, base: CompiledPolicy | None = None) -> tuple[str, list[FilledChange], list[Notice]]:
     """The delta text a filled workbook asks for, checked by resolving it as if it stood at
-    `output`; raises PolicyError with every bad cell."""
+    `output`; raises AmendmentWorkbookError (a PolicyError) with every bad cell."""
     amends, changes, problems, notices = read_amendment(workbook, base)
     if not problems and not changes:
         problems.append(Problem(str(workbook), None, say("工作簿中没有填写任何新值、新原文或新条文", "the workbook has no 新值, 新原文 or 新条文 filled in"), CODE))
     if problems:
-        raise PolicyError(problems)
+        raise AmendmentWorkbookError(problems)
     if base is None:
         from evaluator.domain.policy.registry import choose_policy
         base = choose_policy(0, amends)

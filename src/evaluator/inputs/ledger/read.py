@@ -146,7 +146,19 @@ def _unreadable(path: Path, exc: Exception) -> str:
     if not path.exists():
         return say("没有这个文件", "no such file")
     return say("无法作为 Excel 工作簿(.xlsx)读取:{why};请用 Excel 或 WPS 另存为 .xlsx",
-               "cannot be read as an Excel workbook (.xlsx): {why}; save it as .xlsx from Excel or WPS", why=str(exc)[:200])
+               "cannot be read as an Excel workbook (.xlsx): {why}; save it as .xlsx from Excel or WPS", why=unreadable_reason(exc))
+
+
+def unreadable_reason(exc: Exception) -> str:
+    """Why a file is no workbook, in the reader's words: the library's own messages are English."""
+    text = str(exc)
+    if "Cannot detect file format" in text:
+        return say("不是 Excel 工作簿(无法识别文件格式)", "not an Excel workbook (unknown file format)")
+    if "Zip" in text or "zip" in text:
+        return say("文件已损坏,或不是 .xlsx 文件", "the file is damaged, or not an .xlsx file")
+    if isinstance(exc, PermissionError):
+        return say("没有读取权限", "permission denied")
+    return say("读取时出错({why})", "{why}", why=text[:200])
 
 
 @dataclass
