@@ -178,3 +178,16 @@ def test_cli_missing_file_is_a_clean_error(tmp_path):
     done = subprocess.run([sys.executable, "-m", "evaluator", "run", str(tmp_path / "nope.yaml")],
                           capture_output=True, text=True, env=ENGLISH_ENV)
     assert done.returncode == 1 and "no such file" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("text, words", [('{"year": 2024, "units": [}', "此处应有一个值"),
+                                         ('{"year": 2024 "units": []}', "此处缺少逗号"),
+                                         ('{"year": 2024, "units": [], "facts": [{"a": "\\q"}]}', "反斜杠转义无效")])
+def test_a_json_syntax_error_is_said_in_chinese(tmp_path, text, words):
+    from evaluator.i18n import language
+    path = tmp_path / "facts.json"
+    path.write_text(text, encoding="utf-8")
+    with language("zh"), pytest.raises(FactSetError) as caught:
+        load_factset(path)
+    [p] = caught.value.problems
+    assert p.code == "json-syntax" and p.line == 1 and words in p.message and "Expecting" not in p.message

@@ -326,7 +326,8 @@ def _load_json(text: str, name: str) -> tuple[Any, list[Problem]]:
     try:
         data = json.loads(text, parse_float=Decimal, object_pairs_hook=pairs)
     except json.JSONDecodeError as exc:
-        return None, [Problem(name, exc.lineno, say("JSON 格式错误:{msg}(第 {col} 列)", "{msg} (column {col})", msg=exc.msg, col=exc.colno), "json-syntax")]
+        return None, [Problem(name, exc.lineno, say("JSON 格式错误:{msg}(第 {col} 列)", "{msg} (column {col})", msg=json_error_words(exc.msg),
+                                                     col=exc.colno), "json-syntax")]
     except RecursionError:
         return None, [Problem(name, None, say("数据嵌套超过 {n} 层", "values are nested more than {n} levels deep", n=MAX_DEPTH), "too-deep")]
     if _data_depth(data) > MAX_DEPTH:
@@ -355,6 +356,26 @@ def _repeated_keys(text: str, name: str, repeated: list[tuple[dict, str]]) -> li
         problems.append(Problem(name, line, say("键“{key}”在同一对象中出现两次", "key '{key}' is given twice in one object", key=key),
                                 "duplicate-key", fact_id, key if fact_id is not None else None))
     return problems
+
+
+# The standard JSON parser's messages (json/decoder.py, json/scanner), as a reader of the file says them.
+_JSON_WORDS = {
+    "Expecting value": ("此处应有一个值", "Expecting value"),
+    "Expecting property name enclosed in double quotes": ("此处应是用双引号括起的键名", "Expecting property name enclosed in double quotes"),
+    "Expecting ',' delimiter": ("此处缺少逗号", "Expecting ',' delimiter"),
+    "Expecting ':' delimiter": ("此处缺少冒号", "Expecting ':' delimiter"),
+    "Unterminated string starting at": ("字符串缺少结尾的双引号", "Unterminated string starting at"),
+    "Invalid control character at": ("字符串中有不可见的控制字符", "Invalid control character at"),
+    "Invalid \\escape": ("反斜杠转义无效", "Invalid \\escape"),
+    "Invalid \\uXXXX escape": ("\\u 转义无效", "Invalid \\uXXXX escape"),
+    "Extra data": ("数据结束后还有多余内容", "Extra data"),
+}
+
+
+def json_error_words(message: str) -> str:
+    """A JSON syntax error's message in the reader's words (the parser's own are English)."""
+    words = _JSON_WORDS.get(message)
+    return say(*words) if words else message
 
 
 _JSON_ID = re.compile(r'"id"\s*:\s*"((?:[^"\\]|\\.)*)"')

@@ -9,6 +9,7 @@ from typing import Any
 
 from evaluator.errors import UsageError
 from evaluator.i18n import say
+from evaluator.inputs.yamlio import json_error_words
 from evaluator.views.livingdoc.features import Case
 
 
@@ -53,8 +54,10 @@ def read_results(path: Path | None) -> Results:
                              "no results file {p}: run the features first (python -m pytest tests/test_features.py) or leave out --results",
                              p=path)) from None
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        why = (say("第 {n} 行:{m}", "line {n}: {m}", n=exc.lineno, m=json_error_words(exc.msg))
+               if isinstance(exc, json.JSONDecodeError) else say("缺少“{k}”", "no '{k}'", k=exc.args[0]) if isinstance(exc, KeyError) else exc)
         raise UsageError(say("{p} 不是场景运行结果文件(由 tests/scenario_results.py 写出):{e}",
-                             "{p} is not a scenario results file (tests/scenario_results.py writes one): {e}", p=path, e=exc)) from None
+                             "{p} is not a scenario results file (tests/scenario_results.py writes one): {e}", p=path, e=why)) from None
     generated = document.get("generated")
     when = dt.datetime.fromisoformat(generated) if generated else dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone()
     shown = when.strftime("%Y-%m-%d %H:%M") + (f" (UTC{when.strftime('%z')[:3]}:{when.strftime('%z')[3:]})" if when.tzinfo else "")
