@@ -630,6 +630,8 @@ _SHORT.maxtuple, _SHORT.maxset, _SHORT.maxfrozenset, _SHORT.maxlong = 4, 4, 4, 4
 
 
 def _shown(value: Any) -> str:
+    if value is None:   # nothing written there: not Python's None
+        return say("空(未填写)", "nothing")
     return _SHORT.repr(value)
 
 
