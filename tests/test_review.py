@@ -156,3 +156,31 @@ def test_the_demo_prints_the_scorecard_in_chinese():
     for unit in json.loads(result.stdout, parse_float=Decimal)["units"]:  # the table shows the JSON's scores
         row = next(line for line in done.stdout.splitlines() if f" {unit['name']} " in line)
         assert two_places(Decimal(unit["total"])) in row and f" {unit['rank']} " in row
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "evaluator", *args], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, "COLUMNS": "250", "EVALUATOR_LANG": "zh"})
+
+
+def test_explain_why_not_and_coverage_read_the_review_that_the_run_scored_with():
+    """In the review stage the run says 83.63 for 财政经济工作委员会: the explanation it points to must too."""
+    facts, review = str(EXAMPLES / "2024.yaml"), str(EXAMPLES / "review-2024.yaml")
+    scored = json.loads(_cli("run", facts, "--review", review, "--format", "json").stdout, parse_float=Decimal)
+    unit = next(u for u in scored["units"] if u["unit"] == "finance")
+    unreviewed = json.loads(_cli("run", facts, "--format", "json").stdout, parse_float=Decimal)
+    assert unit["total"] != next(u for u in unreviewed["units"] if u["unit"] == "finance")["total"]   # the review moves it
+    explained = _cli("explain", facts, "--unit", "finance", "--review", review)
+    assert explained.returncode == 0 and f"总分 {two_places(Decimal(unit['total']))}" in explained.stdout, explained.stdout
+    table = _cli("run", facts, "--review", review).stdout
+    assert f"--review {review}" in " ".join(table.split())                 # the footer's explain command carries it
+    for args in (["why-not", facts, "--unit", "finance", "--clause", "4.1.2", "--review", review],
+                 ["coverage", facts, "--review", review]):
+        done = _cli(*args)
+        assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+
+
+def test_a_mid_year_day_outside_the_fact_sets_year_is_refused():
+    for command in (["run"], ["validate"], ["explain", "--unit", "office"]):
+        done = _cli(command[0], str(EXAMPLES / "2024.yaml"), *command[1:], "--as-of", "2023-06-30")
+        assert done.returncode != 0 and "--as-of 2023-06-30 不在事实集的 2024 年度内" in done.stderr, done.stderr

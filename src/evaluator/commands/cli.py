@@ -105,6 +105,15 @@ def _day(text: Optional[str]) -> Optional[datetime.date]:
     return day
 
 
+def _in_year(day: Optional[datetime.date], year: Optional[int]) -> Optional[datetime.date]:
+    """A mid-year day must fall in the fact set's year: another year's day would leave out all its
+    records, or none, and look like a result."""
+    if day is not None and year is not None and day.year != year:
+        raise UsageError(say("--as-of {d} 不在事实集的 {y} 年度内", "--as-of {d} is not in the fact set's year {y}",
+                             d=day.isoformat(), y=year))
+    return day
+
+
 REVIEW = typer.Option(None, "--review", help="The working group's adjustments and appeals (审查调整), applied over the facts.")
 APPROVALS = typer.Option(None, "--approvals", help="The year's approval snapshots (default: approvals/ beside the fact set).")
 
@@ -112,11 +121,12 @@ APPROVALS = typer.Option(None, "--approvals", help="The year's approval snapshot
 def _evaluate(facts: Path, policy: Optional[Path], as_of: Optional[str] = None, strict: bool = False,
               review: Optional[Path] = None, approvals: Optional[Path] = None) -> "Evaluation":
     factset, compiled = load_year(facts, policy)
+    day = _in_year(_day(as_of), factset.year)
     if review:
         from evaluator.domain.review import evaluate_reviewed, load_review
-        ev = evaluate_reviewed(factset, compiled, load_review(review, factset, compiled.vocabulary), as_of=_day(as_of))
+        ev = evaluate_reviewed(factset, compiled, load_review(review, factset, compiled.vocabulary), as_of=day)
     else:
-        ev = evaluate(factset, compiled, as_of=_day(as_of))
+        ev = evaluate(factset, compiled, as_of=day)
     if as_of is None:  # a mid-year check is never a stage of the year's result
         from evaluator.domain.stages import approvals_dir, stage_of
         ev.stage = stage_of(ev, approvals_dir(facts, approvals))
@@ -202,7 +212,7 @@ def validate(facts: Path = FACTS, policy: Optional[Path] = POLICY, as_of: Option
     """Check a fact set without scoring it: every problem at once, with file, line (or sheet, row, column), fact id and field."""
     factset, compiled = load_year(facts, policy)
     from evaluator.domain.completeness import run_checks
-    _say_notices([*factset.notices, *run_checks(factset, compiled, _day(as_of))], strict)
+    _say_notices([*factset.notices, *run_checks(factset, compiled, _in_year(_day(as_of), factset.year))], strict)
     out.print(say("{f}:{y} 年度,{u} 个机构,{n} 条记录:无误", "{f}: {n} facts, {u} units, year {y}: valid",
                   f=facts, n=len(factset.facts), u=len(factset.units), y=factset.year), markup=False, soft_wrap=True)
 
@@ -213,28 +223,29 @@ UNIT = typer.Option(..., "--unit", "-u", help="A unit id or its Chinese name.")
 @app.command()
 def explain(facts: Path = FACTS, unit: str = UNIT,
             clause: Optional[str] = typer.Option(None, "--clause", "-c", help="Only this clause, e.g. 4.3.2.5."),
-            policy: Optional[Path] = POLICY, as_of: Optional[str] = AS_OF) -> None:
+            policy: Optional[Path] = POLICY, as_of: Optional[str] = AS_OF, review: Optional[Path] = REVIEW) -> None:
     """A unit's section scores and every finding by clause: wording, rule, arithmetic, evidence lines."""
     from evaluator.views.explain import print_explanation
-    print_explanation(_evaluate(facts, policy, as_of), unit, clause, out)
+    print_explanation(_evaluate(facts, policy, as_of, review=review), unit, clause, out)
 
 
 @app.command("why-not")
 def why_not(facts: Path = FACTS, unit: str = UNIT,
             clause: str = typer.Option(..., "--clause", "-c", help="The clause, e.g. 4.3.2.5."),
-            policy: Optional[Path] = POLICY, as_of: Optional[str] = AS_OF) -> None:
+            policy: Optional[Path] = POLICY, as_of: Optional[str] = AS_OF, review: Optional[Path] = REVIEW) -> None:
     """Why a clause gave a unit nothing or less: failed conditions with values and thresholds."""
     from evaluator.views.whynot import print_why_not
-    print_why_not(_evaluate(facts, policy, as_of), unit, clause, out)
+    print_why_not(_evaluate(facts, policy, as_of, review=review), unit, clause, out)
 
 
 @app.command()
 def coverage(facts: Path = FACTS, policy: Optional[Path] = POLICY, as_of: Optional[str] = AS_OF,
-             features: Optional[Path] = typer.Option(None, "--features", help="The features folder (default: ./features if present).")) -> None:
+             features: Optional[Path] = typer.Option(None, "--features", help="The features folder (default: ./features if present)."),
+             review: Optional[Path] = REVIEW) -> None:
     """For each clause: the units it fired for and their points; clauses silent this year or undocumented."""
     from evaluator.views.coverage import print_coverage
     folder = features or (Path("features") if Path("features").is_dir() else None)
-    print_coverage(_evaluate(facts, policy, as_of), folder, out)
+    print_coverage(_evaluate(facts, policy, as_of, review=review), folder, out)
 
 
 @app.command("diff")

@@ -42,5 +42,8 @@ def print_scorecard(ev: Evaluation, console: Console) -> None:
     console.print("评优建议(按名次):" + "、".join(names[u] for u in ev.scorecard.recommended))
     if ev.stage is not None:
         console.print(f"{ev.stage.name}:{ev.stage.decision}({ev.stage.date.isoformat()})", markup=False)
+    # the explain command that shows these same points: with the review and the day they were scored with
+    same = (f" --review {ev.review.review.path}" if ev.review else "") + (
+        f" --as-of {ev.factset.as_of.isoformat()}" if getattr(ev.factset, "as_of", None) else "")
     console.print(f"[dim]{len(ev.findings)} 条认定 · 事实 {len(ev.factset.facts)} 条 · "
-                  f"`evaluator explain {ev.factset.path} --unit <机构>` 查看每一分的来源[/dim]")
+                  f"`evaluator explain {ev.factset.path}{same} --unit <机构>` 查看每一分的来源[/dim]")
