@@ -76,6 +76,18 @@ def test_a_batch_run_names_its_outputs_from_the_registry(tmp_path):
     assert fact_files([folder]) == [folder / "a.yaml"]   # its own output is never read back as a fact set
 
 
+def test_two_fact_sets_of_one_name_keep_a_result_each(tmp_path):
+    """2024.xlsx and 2024.yaml of one folder: each its own result file, never one overwriting the other."""
+    from evaluator.commands.batch import fact_files, run_batch
+    import shutil
+    for name in ("2024.yaml", "2024.xlsx"):
+        shutil.copy(EXAMPLES / name, tmp_path / name)
+    outcomes = run_batch(fact_files([tmp_path]), None, "json", "zh", None, workers=1)
+    suffix = formats.RUN["json"].suffix
+    assert sorted(o.output for o in outcomes) == [str(tmp_path / f"2024.xlsx{suffix}"), str(tmp_path / f"2024.yaml{suffix}")]
+    assert all(o.error is None for o in outcomes) and sorted(p.name for p in fact_files([tmp_path])) == ["2024.xlsx", "2024.yaml"]
+
+
 def _without_run_time(document: bytes) -> bytes:
     """The run record's clock time blanked: the command and the test's own evaluation are written
     moments apart, and a second boundary between them is not a difference in the result."""

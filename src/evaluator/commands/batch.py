@@ -34,7 +34,17 @@ def fact_files(paths: list[Path]) -> list[Path]:
     return found
 
 
-def _one(facts: str, policy: str | None, fmt: str, lang: str, out_dir: str | None, beside: bool = True) -> Outcome:
+def output_names(files: list[Path], fmt: str, out_dir: Path | None) -> dict[Path, Path]:
+    """Each fact set's result file: `2024.result.json` for `2024.yaml`; when two of them would
+    write to one file (`2024.xlsx` and `2024.yaml` of one folder), each keeps its own
+    (`2024.xlsx.result.json`, `2024.yaml.result.json`) instead of the second overwriting the first."""
+    def named(path: Path, whole: bool) -> Path:
+        return Path(out_dir or path.parent) / ((path.name if whole else path.stem) + RUN[fmt].suffix)
+    plain = [named(f, False) for f in files]
+    return {f: named(f, plain.count(target) > 1) for f, target in zip(files, plain)}
+
+
+def _one(facts: str, target: str, policy: str | None, fmt: str, lang: str, beside: bool = True) -> Outcome:
     from evaluator import parallel
     from evaluator.domain.evaluate import evaluate, load_year
     from evaluator.i18n import set_language
@@ -44,9 +54,8 @@ def _one(facts: str, policy: str | None, fmt: str, lang: str, out_dir: str | Non
     path = Path(facts)
     try:
         ev = evaluate(*load_year(path, policy))
-        target = Path(out_dir or path.parent) / (path.stem + RUN[fmt].suffix)
         write_atomically(target, RUN[fmt].content(ev, lang))
-        return Outcome(facts, str(target), len(ev.scorecard.units), len(ev.findings))
+        return Outcome(facts, target, len(ev.scorecard.units), len(ev.findings))
     except EvaluatorError as exc:
         return Outcome(facts, None, error=str(exc))
 
@@ -55,9 +64,10 @@ def run_batch(files: list[Path], policy: Path | None, fmt: str, lang: str, out_d
               on_done=lambda outcome: None, workers: int | None = None) -> list[Outcome]:
     workers = workers or min(len(files), os.cpu_count() or 1)
     outcomes = []
+    targets = output_names(files, fmt, out_dir)
     with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = [pool.submit(_one, str(f), str(policy) if policy else None, fmt, lang,
-                               str(out_dir) if out_dir else None, workers == 1) for f in files]
+        futures = [pool.submit(_one, str(f), str(targets[f]), str(policy) if policy else None, fmt, lang, workers == 1)
+                   for f in files]
         for future in as_completed(futures):
             outcome = future.result()
             outcomes.append(outcome)
