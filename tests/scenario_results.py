@@ -12,6 +12,7 @@ on feature file + scenario name + row values.
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -91,6 +92,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     return report
 
 
+def _policy_ran() -> Path | None:
+    """The policy file the scenarios ran against: the project's tests' own (conftest.POLICY)."""
+    try:
+        from conftest import POLICY
+    except ImportError:     # another project using this plugin (its own tests do)
+        return None
+    return Path(POLICY) if Path(POLICY).is_file() else None
+
+
 def results_path(config: pytest.Config) -> Path:
     configured = os.environ.get(RESULTS_ENV)
     if configured:
@@ -107,11 +117,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     counts: dict[str, int] = {}
     for r in records:
         counts[r["outcome"]] = counts.get(r["outcome"], 0) + 1
+    features = Path(session.config.rootpath) / "features"
+    policy = _policy_ran()
     document = {
         "format": FORMAT,
         "generated": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "pytest": pytest.__version__,
         "summary": counts,
+        # what the outcomes are outcomes of: a site built for another policy, or from a feature
+        # file changed since, shows those scenarios as not run (views/livingdoc/results.py)
+        **({"policy": {"file": policy.name, "sha256": hashlib.sha256(policy.read_bytes()).hexdigest()}} if policy else {}),
+        "features": {f.relative_to(features).as_posix(): hashlib.sha256(f.read_bytes()).hexdigest()
+                     for f in sorted(features.rglob("*.feature"))},
         "scenarios": records,
     }
     from evaluator.views.output import write_atomically

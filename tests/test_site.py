@@ -7,6 +7,7 @@ daily-work page is opened in a real headless Chromium, screenshotted and checked
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -82,9 +83,9 @@ def text_of(html: str) -> str:
     return unescape(re.sub(r"<[^>]+>", "", html))
 
 
-def write_results(path: Path, records: list[dict]) -> Path:
+def write_results(path: Path, records: list[dict], **recorded) -> Path:
     path.write_text(json.dumps({"format": 1, "generated": "2025-01-15T09:30:00+08:00", "pytest": "9.2.0",
-                                "scenarios": records}, ensure_ascii=False), encoding="utf-8")
+                                "scenarios": records, **recorded}, ensure_ascii=False), encoding="utf-8")
     return path
 
 
@@ -373,6 +374,8 @@ def test_the_results_plugin_records_scenarios_and_outline_rows(tmp_path):
                    ("样例.feature", "一个大纲", '{"甲": "1", "乙": "1"}', "passed"),
                    ("样例.feature", "一个大纲", '{"甲": "2", "乙": "3"}', "failed")]
     assert records["generated"] and records["summary"] == {"passed": 2, "failed": 1}
+    feature_text = (tmp_path / "features" / "样例.feature").read_bytes()
+    assert records["features"] == {"样例.feature": hashlib.sha256(feature_text).hexdigest()}   # what the outcomes are of
     assert "assert 2 == 3" in next(r["message"] for r in records["scenarios"] if r["outcome"] == "failed")
 
     # No scenario ran: nothing is written.
@@ -451,3 +454,27 @@ def test_the_daily_work_page_in_a_headless_browser(site, policy, tmp_path):
     assert probe["closed_background"] is not None and not probe["closed_background"]["visible"], "a closed 背景 hides its steps"
     assert probe["overflow"] <= 0, "the page scrolls sideways at 1280 px"
     assert "Noto Sans CJK SC" in probe["font"]
+
+
+def test_outcomes_of_another_policy_are_not_shown_as_this_sites(policy, tmp_path):
+    results = write_results(tmp_path / "r.json", _fake_records(), policy={"file": "method-2020.yaml", "sha256": "0" * 64})
+    build_site(policy, FEATURES, results, tmp_path / "site")
+    index = text_of(page(tmp_path / "site", "index.html"))
+    assert "不是本站点的考核办法" in index and "通过 0" in index and "失败 0" in index
+    done = subprocess.run([sys.executable, "-m", "evaluator", "docs", "--features", str(FEATURES), "--results", str(results),
+                           "--output", str(tmp_path / "cli")], capture_output=True, text=True,
+                          env={**os.environ, "EVALUATOR_LANG": "zh"})
+    assert done.returncode == 0 and "场景都显示为“未运行”" in done.stderr, done.stderr     # the command says it too
+
+
+def test_outcomes_of_a_feature_file_edited_since_the_tests_ran_are_not_shown(policy, tmp_path):
+    digests = {f.relative_to(FEATURES).as_posix(): hashlib.sha256(f.read_bytes()).hexdigest() for f in FEATURES.rglob("*.feature")}
+    ran = write_results(tmp_path / "ran.json", _fake_records(), policy={"file": "x", "sha256": policy.sha256}, features=digests)
+    build_site(policy, FEATURES, ran, tmp_path / "as-ran")
+    as_ran = text_of(page(tmp_path / "as-ran", "index.html"))
+    assert "通过 2" in as_ran and "失败 1" in as_ran and "修改过" not in as_ran          # unchanged: the outcomes stand
+    edited = write_results(tmp_path / "edited.json", _fake_records(), policy={"file": "x", "sha256": policy.sha256},
+                           features={**digests, OUTLINE[0]: "1" * 64})
+    build_site(policy, FEATURES, edited, tmp_path / "edited")
+    index = text_of(page(tmp_path / "edited", "index.html"))
+    assert f"修改过,其场景标为“未运行”(重新运行测试即可):{OUTLINE[0]}" in index and "通过 0" in index

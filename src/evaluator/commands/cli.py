@@ -544,6 +544,13 @@ def docs(features: Path = typer.Option(Path("features"), "--features", help="The
                           f=default), markup=False)
     compiled = load_policy(policy) if policy else choose_policy(datetime.date.today().year, None, None)
     pages = build_site(compiled, features, results, output)
+    if results is not None:
+        from evaluator.views.livingdoc.results import read_results
+        ran = read_results(results)
+        if not ran.applies_to(compiled.sha256):
+            err.print(say("{r} 是按 {f} 运行场景的结果,不是 {p}:场景都显示为“未运行”",
+                          "{r} holds the scenarios' outcomes under {f}, not {p}: every scenario is shown as 未运行",
+                          r=results, f=ran.policy_file, p=compiled.id), markup=False)
     out.print(str(pages[0]), markup=False)
 
 

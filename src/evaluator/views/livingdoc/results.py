@@ -21,6 +21,24 @@ class Results:
     pytest: str = ""
     records: dict[tuple, dict[str, Any]] = field(default_factory=dict)
     matched: set[tuple] = field(default_factory=set)
+    policy_file: str = ""              # the policy the scenarios ran against, and its digest ("" in older files)
+    policy_sha256: str = ""
+    feature_digests: dict[str, str] = field(default_factory=dict)   # feature file -> digest when the tests ran
+    other_policy: bool = False         # the site is of another policy: no outcome applies
+    changed: list[str] = field(default_factory=list)                # feature files edited since the tests ran
+
+    def applies_to(self, policy_sha256: str) -> bool:
+        """Whether these outcomes are of this policy (a results file that does not say: assumed so)."""
+        self.other_policy = bool(self.policy_sha256) and self.policy_sha256 != policy_sha256
+        return not self.other_policy
+
+    def current(self, feature: str, digest: str) -> bool:
+        """Whether the feature file is as it was when the tests ran; an edited one is listed."""
+        recorded = self.feature_digests.get(feature)
+        if recorded is not None and recorded != digest:
+            self.changed.append(feature)
+            return False
+        return True
 
     @property
     def available(self) -> bool:
@@ -28,7 +46,8 @@ class Results:
 
     @property
     def unmatched(self) -> int:
-        return len(set(self.records) - self.matched)
+        """Records of no scenario or row of the features (those of an edited feature file aside)."""
+        return len({k for k in self.records if k[0] not in self.changed} - self.matched)
 
     def mark(self, feature: str, scenario: str, case: Case, header: list[str] | None) -> None:
         key = _key(feature, scenario, dict(zip(header, case.values)) if header is not None else None)
@@ -61,6 +80,9 @@ def read_results(path: Path | None) -> Results:
     generated = document.get("generated")
     when = dt.datetime.fromisoformat(generated) if generated else dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone()
     shown = when.strftime("%Y-%m-%d %H:%M") + (f" (UTC{when.strftime('%z')[:3]}:{when.strftime('%z')[3:]})" if when.tzinfo else "")
-    return Results(path, shown, str(document.get("pytest", "")), records)
+    policy = document.get("policy") if isinstance(document.get("policy"), dict) else {}
+    digests = document.get("features") if isinstance(document.get("features"), dict) else {}
+    return Results(path, shown, str(document.get("pytest", "")), records, policy_file=str(policy.get("file", "")),
+                   policy_sha256=str(policy.get("sha256", "")), feature_digests={str(k): str(v) for k, v in digests.items()})
 
 

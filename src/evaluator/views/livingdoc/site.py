@@ -9,6 +9,7 @@ the policy). Inline CSS only; no scripts, no external links, fonts or images.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import defaultdict
@@ -216,7 +217,12 @@ def build_site(policy: CompiledPolicy, features: Path, results: Path | None, out
         raise UsageError(f"no features folder {features}")
     docs = read_features(features)
     outcome = read_results(Path(results) if results is not None else None)
+    # Outcomes of another policy, or of a feature file as it was before an edit, are not shown
+    # as this site's: those scenarios stay 未运行, and the index says why.
+    applies = outcome.applies_to(policy.sha256)
     for feature in docs:
+        if not applies or not outcome.current(feature.path, hashlib.sha256((features / feature.path).read_bytes()).hexdigest()):
+            continue
         for s in feature.scenarios:
             if s.examples:
                 for ex in s.examples:
