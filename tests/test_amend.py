@@ -417,8 +417,8 @@ def test_the_amendment_workbook_round_trip(tmp_path, policy):
     wb["条文"]["D3"] = "新的条文"      # 4.1.2
     wb.save(template)
     delta = tmp_path / "my-draft.yaml"
-    done = subprocess.run([sys.executable, "-m", "evaluator", "amendment-from", str(template), "--id", "my-draft",
-                           "--effective-from", "2025", "--output", str(delta)], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "evaluator", "amendment-from", str(template),     # the issue's own form:
+                           "--effective-from", "2025", "--output", str(delta)], capture_output=True, text=True)  # the id is the file's name
     assert done.returncode == 0, done.stderr
     assert "参数!G" in done.stderr and "原文仍写“参加学员 60 人以上”" in done.stderr   # the words still say 60
     amended = load_policy(delta)
@@ -465,3 +465,11 @@ def test_a_file_that_is_no_workbook_is_named_so_in_chinese(tmp_path):
             amendment_from(path, "x", tmp_path / "x.yaml")
         assert words in str(caught.value) and "修订工作簿有 1 处问题" in str(caught.value)
         assert not (tmp_path / "x.yaml").exists()
+
+
+def test_a_workbook_written_under_another_name_is_refused(tmp_path):
+    for command in ("amendment-template", "template"):
+        done = subprocess.run([sys.executable, "-m", "evaluator", command, "--output", str(tmp_path / "p.txt")],
+                              capture_output=True, text=True, env={**os.environ, "EVALUATOR_LANG": "zh"})
+        assert done.returncode != 0 and "文件名应以 .xlsx 结尾,而不是“p.txt”" in done.stderr, done.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -184,3 +184,9 @@ def test_a_mid_year_day_outside_the_fact_sets_year_is_refused():
     for command in (["run"], ["validate"], ["explain", "--unit", "office"]):
         done = _cli(command[0], str(EXAMPLES / "2024.yaml"), *command[1:], "--as-of", "2023-06-30")
         assert done.returncode != 0 and "--as-of 2023-06-30 不在事实集的 2024 年度内" in done.stderr, done.stderr
+
+
+def test_a_features_folder_that_is_not_there_is_refused():
+    for command in (["coverage", str(EXAMPLES / "2024.yaml")], ["check-policy", str(ROOT / "policies" / "method-2020.yaml")]):
+        done = _cli(*command, "--features", "nosuch")
+        assert done.returncode != 0 and "没有场景文件夹“nosuch”" in done.stderr, done.stderr

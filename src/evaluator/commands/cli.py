@@ -244,7 +244,7 @@ def coverage(facts: Path = FACTS, policy: Optional[Path] = POLICY, as_of: Option
              review: Optional[Path] = REVIEW) -> None:
     """For each clause: the units it fired for and their points; clauses silent this year or undocumented."""
     from evaluator.views.coverage import print_coverage
-    folder = features or (Path("features") if Path("features").is_dir() else None)
+    folder = _features_folder(features)
     print_coverage(_evaluate(facts, policy, as_of, review=review), folder, out)
 
 
@@ -282,9 +282,7 @@ def template(output: Path = typer.Option(..., "--output", "-o", help="The ledger
              roster: Optional[Path] = typer.Option(None, "--roster", help="A fact set or ledger whose units fill the 机构 sheet.")) -> None:
     """An empty ledger workbook (台账) for the year, generated from the policy: one sheet per kind of record."""
     from evaluator.inputs.ledger.template import write_template
-    if output.suffix.lower() != ".xlsx":   # a workbook under another name would open as garbage, or not at all
-        raise UsageError(say("台账模板是 Excel 工作簿,文件名应以 .xlsx 结尾,而不是“{o}”", "the ledger template is a workbook: name it X.xlsx, not '{o}'",
-                             o=output.name))
+    _workbook_name(output, "台账模板", "ledger template")
     year = year or datetime.date.today().year
     compiled = choose_policy(year, None, policy)
     units = None
@@ -375,12 +373,27 @@ def notice(facts: Path = FACTS, policy: Optional[Path] = POLICY,
                   o=output, y=ev.factset.year, s=stage.value, n=len(ev.scorecard.units)), markup=False, soft_wrap=True)
 
 
+def _features_folder(features: Optional[Path]) -> Optional[Path]:
+    """The folder given (which must be one), or ./features if there is one, or none."""
+    if features is not None and not features.is_dir():
+        raise UsageError(say("没有场景文件夹“{f}”", "no features folder '{f}'", f=features))
+    return features or (Path("features") if Path("features").is_dir() else None)
+
+
+def _workbook_name(output: Path, what_zh: str, what_en: str) -> None:
+    """A workbook written under another name would open as garbage, or not at all."""
+    if output.suffix.lower() != ".xlsx":
+        raise UsageError(say("{w}是 Excel 工作簿,文件名应以 .xlsx 结尾,而不是“{o}”", "the {w_en} is a workbook: name it X.xlsx, not '{o}'",
+                             w=what_zh, w_en=what_en, o=output.name))
+
+
 @app.command("amendment-template")
 def amendment_template(output: Path = typer.Option(..., "--output", "-o", help="The amendment workbook to write, e.g. 修订.xlsx."),
                        policy: Optional[Path] = typer.Option(None, "--policy", help="The version to amend (default: the one in force this year).")) -> None:
     """A workbook for proposing an amendment: every parameter (条款, 参数, 含义, 单位, 现值, 办法原文) with an empty 新值 column, and every clause's wording."""
     from evaluator.domain.policy import load_policy
     from evaluator.inputs.amendment_workbook import amendment_template as template_bytes
+    _workbook_name(output, "修订工作簿", "amendment workbook")
     compiled = load_policy(policy) if policy else choose_policy(datetime.date.today().year, None, None)
     write_atomically(output, template_bytes(compiled))
     count = sum(len(c.parameters) for c in compiled.policy.clauses)
@@ -390,7 +403,8 @@ def amendment_template(output: Path = typer.Option(..., "--output", "-o", help="
 
 @app.command("amendment-from")
 def amendment_from(workbook: Path = typer.Argument(..., help="A filled amendment workbook (from amendment-template)."),
-                   delta_id: str = typer.Option(..., "--id", help="The amendment's id, e.g. method-2025-draft."),
+                   delta_id: Optional[str] = typer.Option(None, "--id", help="The amendment's id, e.g. method-2025-draft "
+                                                          "(default: the output file's name, my-draft for my-draft.yaml)."),
                    output: Path = typer.Option(..., "--output", "-o", help="The amendment file to write, e.g. policies/my-draft.yaml."),
                    effective_from: Optional[int] = typer.Option(None, "--effective-from", help="The first year it applies to (default: next year)."),
                    title: Optional[str] = typer.Option(None, "--title", help="Its title (default: the amended version's, with the id)."),
@@ -398,7 +412,8 @@ def amendment_from(workbook: Path = typer.Argument(..., help="A filled amendment
     """Write the amendment (a delta file) that a filled workbook asks for: one change per row with a 新值, 新原文 or 新条文."""
     from evaluator.domain.policy import load_policy
     from evaluator.inputs.amendment_workbook import amendment_from as delta_from
-    text, changes, notices = delta_from(workbook, delta_id, output, effective_from, title, load_policy(policy) if policy else None)
+    text, changes, notices = delta_from(workbook, delta_id or output.stem, output, effective_from, title,
+                                        load_policy(policy) if policy else None)
     _say_notices(notices, False)
     write_atomically(output, text)
     out.print(say("已写入 {o}:{n} 项修改", "wrote {o}: {n} change(s)", o=output, n=len(changes)), markup=False, soft_wrap=True)
@@ -498,7 +513,7 @@ def check_policy(policy: Path = typer.Argument(..., help="A policy file."),
     out.print(say("{p}:{id}:{c} 条条款,{r} 条规则;规则读取的字段和值已对照事实词汇检查",
                   "{p}: {id}: {c} clauses, {r} rules; fields and values checked against the fact vocabulary",
                   p=policy, id=compiled.id, c=len(compiled.policy.clauses), r=len(compiled.rules)), markup=False, soft_wrap=True)
-    folder = features or (Path("features") if Path("features").is_dir() else None)
+    folder = _features_folder(features)
     found = check_tiers(compiled) + (check_documented(compiled, documented_clauses(folder)) if folder else [])
     numbers = check_numbers(compiled, getattr(compiled, "data", None) or load_document(policy)[0], str(policy))
     problems = [(f.line, f.kind, f.message) for f in found] + [(p.line, p.code, p.message) for p in numbers]
