@@ -253,3 +253,12 @@ def test_an_unknown_placeholder_is_a_policy_error_at_its_line(tmp_path):
 def test_a_worked_example_follows_its_parameters(tmp_path):
     policy = load_policy(changed(tmp_path, ("leave_limit: {value: 15,", "leave_limit: {value: 10,")))
     assert "累计超过 10 天的,扣 0.5 × (计入天数 − 10) 分;半天按比例计(10.5 天扣 0.25 分)" in policy.policy.rulings["R3"].text
+
+
+def test_numbers_written_in_characters_are_read_whole(tmp_path):
+    """不得超过十五天 states 15 (it used to be read as 五 天, a number no parameter is)."""
+    from evaluator.domain.policy.number_checks._scan import numbers
+    assert [(n.value, n.unit) for n in numbers("不得超过十五天,每人两次,一百零五字,二十分", characters=True)] == [
+        (Decimal(15), "天"), (Decimal(2), "次"), (Decimal(105), "字"), (Decimal(20), "分")]
+    path = changed(tmp_path, ('text: "每名工作人员全年请假累计不得超过 15 天"', 'text: "每名工作人员全年请假累计不得超过十五天"'))
+    assert not [p for p in numbers_of(path) if p.code == "number-disagrees" and "五 天" in p.message]

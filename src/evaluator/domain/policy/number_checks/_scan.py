@@ -21,9 +21,22 @@ from evaluator.errors import Problem
 _DIGITS = re.compile(r"(?<![A-Za-z0-9.])\d+(?:\.\d+)*(?![0-9])")
 _RANGE = "-–—~～至到"
 _WIDE = str.maketrans("０１２３４５６７８９．", "0123456789.")
-_CHINESE = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_CHINESE = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CHINESE_TENS = {"十": 10, "百": 100}
 UNITS = "分天人字次项件篇期周个日年月起名倍元条"   # what can follow a number as its unit (60 人, 0.5 分)
-_CHINESE_NUMBER = re.compile(rf"[一二两三四五六七八九十](?=[{UNITS}])")
+_CHINESE_NUMBER = re.compile(rf"[一二两三四五六七八九十百零]+(?=[{UNITS}])")   # 两人, 十五天, 一百二十字
+
+
+def _chinese_value(written: str) -> int:
+    """十五 → 15, 二十 → 20, 一百零五 → 105: a number written in characters, as the method writes small ones."""
+    total = digit = 0
+    for character in written:
+        if character in _CHINESE:
+            digit = _CHINESE[character]
+        elif character in _CHINESE_TENS:
+            total += (digit or 1) * _CHINESE_TENS[character]
+            digit = 0
+    return total + digit
 
 
 @dataclass(frozen=True)
@@ -66,7 +79,7 @@ def numbers(text: str, ids: Iterable[str] = (), allowed: Iterable[str] = (), cha
         found.append(Number(Decimal(written), _unit_after(plainer, m.end()), m.start(), m.end(), written))
     if characters:
         for m in _CHINESE_NUMBER.finditer(plainer):
-            found.append(Number(Decimal(_CHINESE[m.group(0)]), plainer[m.end()], m.start(), m.end(), m.group(0)))
+            found.append(Number(Decimal(_chinese_value(m.group(0))), plainer[m.end()], m.start(), m.end(), m.group(0)))
     return sorted((n for n in found if not any(a <= n.start and n.end <= b for a, b in spans)), key=lambda n: n.start)
 
 
