@@ -473,3 +473,30 @@ def test_a_workbook_written_under_another_name_is_refused(tmp_path):
                               capture_output=True, text=True, env={**os.environ, "EVALUATOR_LANG": "zh"})
         assert done.returncode != 0 and "文件名应以 .xlsx 结尾,而不是“p.txt”" in done.stderr, done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_sections_own_numbers_are_amended_too(tmp_path, policy):
+    """{section: annual, full_marks: 50}: the annual targets' score before deductions, a number the method states."""
+    amended = load_policy(write(tmp_path, "sec.yaml", TINY.replace(
+        '  - {clause: 4.1.2, text: "…新的条文…"}\n', "  - {section: annual, full_marks: 50}\n  - {section: daily, round_places: 3}\n")))
+    assert amended.policy.sections["annual"].full_marks == 50 and amended.policy.sections["daily"].round_places == 3
+    assert [str(e) for e in amended.changes][1:] == ["4.2 年度工作目标满分:40 分 → 50 分", "4.3 日常工作指标保留小数位数:2 位 → 3 位"]
+    year = year_of(2024, {"id": "T1", "type": "annual_target", "unit": "office", "title": "目标", "completed": False})
+    before, after = (next(u for u in evaluate(check_factset(year, "y.yaml"), p).scorecard.units if u.unit == "office")
+                     for p in (policy, amended))
+    assert before.annual_score == 35 and after.annual_score == 45   # 50 − 5 for the missed target
+
+
+@pytest.mark.parametrize("change, words", [
+    ("{section: anual, full_marks: 50}", "考核办法中没有部分“anual”(有:common、annual、daily);您是不是要写“annual”?"),
+    ("{section: annual, full_marks: 五十}", "满分应是数字,而不是“五十”"),
+    ("{section: daily, round_places: -1}", "保留小数位数应是不小于 0 的整数,而不是“-1”"),
+    ("{section: annual, per_staff: true}", "修改项中不能写“per_staff”"),
+])
+def test_a_bad_section_change_is_named_at_its_line(tmp_path, change, words):
+    from evaluator.i18n import language
+    path = write(tmp_path, "bad.yaml", TINY.replace('  - {clause: 4.1.2, text: "…新的条文…"}\n', f"  - {change}\n"))
+    with language("zh"), pytest.raises(PolicyError) as caught:
+        load_policy(path)
+    [problem] = caught.value.problems
+    assert problem.line == 7 and words in problem.message, problem

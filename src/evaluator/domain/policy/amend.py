@@ -67,7 +67,7 @@ from evaluator.inputs.yamlio import LineDict, load_document
 CODE = "amendment"
 
 # What a change names, and the fields of it a change may set.
-TARGETS = ("parameter", "rule", "ruling", "awards", "label")
+TARGETS = ("parameter", "rule", "ruling", "awards", "label", "section")
 FIELDS: dict[str, tuple[str, ...]] = {
     "clause": ("text", "title", "requirements"),
     "parameter": ("value", "text", "title"),
@@ -75,6 +75,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "ruling": ("text", "title"),
     "awards": ("value",),
     "label": ("value",),
+    "section": ("full_marks", "floor", "round_places"),   # a part's own numbers: {section: annual, full_marks: 50}
 }
 LABEL_GROUPS = ("types", "fields", "values", "booleans", "units", "document")
 HEAD_REQUIRED = ("id", "amends", "status", "effective_from", "changes")
@@ -98,6 +99,7 @@ _FIELD_WORDS = {
     ("parameter", "value"): "", ("parameter", "text"): "的原文", ("parameter", "title"): "的名称",
     ("rule", "points"): "分值", ("rule", "title"): "标题", ("rule", "explain"): "说明文字",
     ("ruling", "text"): "原文", ("ruling", "title"): "标题",
+    ("section", "full_marks"): "满分", ("section", "floor"): "最低分", ("section", "round_places"): "保留小数位数",
 }
 
 
@@ -144,6 +146,10 @@ class Edit:
             return f"裁定 {self.name} {word}:{passages(self.old, self.new)}"
         if self.kind == "awards":
             return f"评优名额:{'不限' if self.old is None else self.old} → {'不限' if self.new is None else self.new}"
+        if self.kind == "section":
+            unit = " 位" if self.field == "round_places" else " 分"
+            shown = [say("无", "none") if v is None else _shown(v) + unit for v in (self.old, self.new)]
+            return value_change(f"{self.title or self.name}{word}", *shown, f"{self.name}.{self.field}")
         return f"标签 {self.name}:{_shown(self.old)} → {_shown(self.new)}"
 
     def __str__(self) -> str:
@@ -361,6 +367,15 @@ class _Applier:
             self.data["awards"] = LineDict(line=None)
         return self.data["awards"]
 
+    def section(self, change: Mapping) -> "_Target":
+        sections = self.data.get("sections") if isinstance(self.data.get("sections"), dict) else {}
+        sid = str(change["section"])
+        if sid not in sections:
+            self.report(_line(change, "section"), say("考核办法中没有部分“{s}”(有:{a}){d}", "the policy has no section '{s}' (it has: {a}){d}",
+                                                      s=sid, a=listing(sections), d=did_you_mean(sid, sections)))
+            return _Target("section", None, sid, None)
+        return _Target("section", str(sections[sid].get("clause") or "") or None, sid, sections[sid])
+
     def label(self, change: Mapping) -> tuple[str, Any, str | None]:
         """The mapping that holds the label a path names, and its key there."""
         path = str(change["label"])
@@ -408,8 +423,8 @@ class _Applier:
         wanted = [f for f in FIELDS[kind] if f in change]
         if not wanted:
             if kind == "clause" and "clause" not in change:
-                self.report(_line(change), say("这项修改没有写明针对什么:clause、parameter、rule、ruling、awards 或 label",
-                                               "this change names nothing: clause, parameter, rule, ruling, awards or label"))
+                self.report(_line(change), say("这项修改没有写明针对什么:clause、parameter、rule、ruling、awards、label 或 section",
+                                               "this change names nothing: clause, parameter, rule, ruling, awards, label or section"))
             elif not bad:
                 self.report(_line(change), say("这项修改没有写明改什么(可写:{f})", "this change sets nothing (it may set: {f})",
                                                f=listing(FIELDS[kind])))
@@ -436,6 +451,8 @@ class _Applier:
             return _Target(kind, None, *self.ruling(change))
         if kind == "awards":
             return _Target(kind, None, "quota", self.awards(change), slot="quota")
+        if kind == "section":
+            return self.section(change)
         path, holder, key = self.label(change)
         return _Target(kind, None, path, holder, slot=key)
 
@@ -464,6 +481,16 @@ class _Applier:
                                       "the quota is a whole number of at least 1, or null (no limit), not '{v}'", v=value))
                 return False
             return True
+        if kind == "section":
+            if key == "round_places":
+                ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+            else:
+                ok = _is_number(value) or (key == "floor" and value is None)
+            if not ok:
+                self.report(line, say("{w}应是{k},而不是“{v}”", "{f} must be {k_en}, not '{v}'", w=_FIELD_WORDS[kind, key], f=key, v=value,
+                                      k="不小于 0 的整数" if key == "round_places" else "数字",
+                                      k_en="a whole number of at least 0" if key == "round_places" else "a number"))
+            return ok
         if kind == "label" and isinstance(target.node.get(target.slot), list):
             if not (isinstance(value, list) and value and all(isinstance(v, str) and v.strip() for v in value)):
                 self.report(line, say("这个标签是一组写法,如 [是, 有]", "this label is a list of words, like [是, 有]"))
@@ -484,7 +511,7 @@ class _Applier:
             return
         self.seen[seen_key] = line
         old, new = node.get(slot), change[key]
-        named = node if kind == "parameter" else {}   # a parameter is shown by its title (as it was) and unit
+        named = node if kind in ("parameter", "section") else {}   # shown by its title (as it was) and unit
         title, unit = str(named.get("title") or ""), str(named.get("unit") or "")
         node[slot] = new
         if isinstance(node, LineDict):
