@@ -235,12 +235,12 @@ def test_a_bad_heads_keys_are_named_as_the_office_says_them_with_the_key_beside(
 
 def test_the_amendment_workbook_and_a_deltas_messages_say_the_same_words(policy):
     """One table of the head's words: the workbook's 说明 sheet labels B3 and B4 with it and its steps
-    name the --id and --effective-from values by it."""
+    name the --effective-from value and the output file (whose name is the id) by it."""
     book = load_workbook(io.BytesIO(amendment_template(policy)))
     guide = book["说明"]
     assert (guide["A3"].value, guide["A4"].value) == (HEAD_WORDS["amends"], HEAD_WORDS["title"])
     steps = " ".join(str(c.value) for c in guide["A"] if c.value)
-    assert f"--id {HEAD_WORDS['id']} --effective-from {HEAD_WORDS['effective_from']}" in steps
+    assert f"--effective-from {HEAD_WORDS['effective_from']} --output policies/{HEAD_WORDS['id']}.yaml" in steps
 
 
 def test_amendments_of_amendments_and_a_circle(tmp_path):
@@ -402,7 +402,7 @@ def test_the_amendment_workbook_round_trip(tmp_path, policy):
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     wb = load_workbook(template)
-    assert wb.sheetnames == ["说明", "参数", "条文"] and wb["说明"]["B3"].value == "method-2020"
+    assert wb.sheetnames == ["说明", "参数", "条文", "部分"] and wb["说明"]["B3"].value == "method-2020"
     sheet = wb["参数"]
     headers = [c.value for c in sheet[1]]
     assert headers == ["条款", "条款标题", "参数", "含义", "单位", "现值", "新值", "办法原文", "新原文"]
@@ -500,3 +500,26 @@ def test_a_bad_section_change_is_named_at_its_line(tmp_path, change, words):
         load_policy(path)
     [problem] = caught.value.problems
     assert problem.line == 7 and words in problem.message, problem
+
+
+def test_a_sections_numbers_are_amended_from_the_workbook(tmp_path, policy):
+    template = tmp_path / "修订.xlsx"
+    template.write_bytes(amendment_template(policy))
+    wb = load_workbook(template)
+    sheet = wb["部分"]
+    assert [c.value for c in sheet[1]] == ["部分", "部分标题", "条款", "项目", "现值", "新值"]
+    rows = {(r[0].value, r[3].value): r for r in sheet.iter_rows(min_row=2)}
+    assert rows["annual", "满分"][4].value == 40 and rows["daily", "保留小数位数"][4].value == 2
+    rows["annual", "满分"][5].value = 50
+    rows["common", "最低分"][5].value = "很低"
+    wb.save(template)
+    with pytest.raises(PolicyError) as caught:
+        amendment_from(template, "x", tmp_path / "x.yaml")
+    [bad] = caught.value.problems
+    assert (bad.line.sheet, bad.line.row) == ("部分", rows["common", "最低分"][0].row) and "“很低”不是数字" in bad.message
+    rows["common", "最低分"][5].value = None
+    wb.save(template)
+    text, changes, _ = amendment_from(template, "sec-draft", tmp_path / "sec-draft.yaml", 2025)
+    assert [c.change for c in changes] == [{"section": "annual", "full_marks": 50}] and "4.2 年度工作目标:满分 40 → 50" in text
+    path = write(tmp_path, "sec-draft.yaml", text)
+    assert load_policy(path).policy.sections["annual"].full_marks == 50

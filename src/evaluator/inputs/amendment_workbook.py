@@ -36,7 +36,7 @@ from evaluator.domain.policy.amend import HEAD_WORDS, resolve
 from evaluator.domain.policy.load import CompiledPolicy
 from evaluator.domain.vocabulary import number
 from evaluator.errors import AmendmentWorkbookError, Cell, EvaluatorError, Notice, PolicyError, Problem, did_you_mean, notice_titles
-from evaluator.i18n import say
+from evaluator.i18n import listing, say
 from evaluator.inputs.yamlio import parse_text
 from evaluator.inputs.ledger.read import unreadable_reason
 from evaluator.views.reports.xlsx import HEADER_FILL, HEADER_FONT, _header
@@ -48,11 +48,17 @@ NOTICE_TITLES = notice_titles({
 })
 
 
-GUIDE_SHEET, PARAMETERS_SHEET, CLAUSES_SHEET = "说明", "参数", "条文"
+GUIDE_SHEET, PARAMETERS_SHEET, CLAUSES_SHEET, SECTIONS_SHEET = "说明", "参数", "条文", "部分"
 AMENDS_LABEL = HEAD_WORDS["amends"]   # 说明!A3 (考核办法): the id of the version amended is in B3
 PARAMETER_HEADERS = ("条款", "条款标题", "参数", "含义", "单位", "现值", "新值", "办法原文", "新原文")
 CLAUSE_HEADERS = ("条款", "标题", "办法原文", "新条文")
-WIDTHS = {PARAMETERS_SHEET: (10, 22, 20, 36, 8, 8, 10, 50, 50), CLAUSES_SHEET: (10, 24, 80, 80)}
+SECTION_HEADERS = ("部分", "部分标题", "条款", "项目", "现值", "新值")
+REQUIRED_COLUMNS = {PARAMETERS_SHEET: ("条款", "参数", "新值"), CLAUSES_SHEET: ("条款", "新条文"),
+                    SECTIONS_SHEET: ("部分", "项目", "新值")}   # what a row's change is read from
+# A section's own numbers, by the words the 项目 column says them in (policy/amend.py FIELDS["section"]).
+SECTION_ITEMS = {"满分": "full_marks", "最低分": "floor", "保留小数位数": "round_places"}
+WIDTHS = {PARAMETERS_SHEET: (10, 22, 20, 36, 8, 8, 10, 50, 50), CLAUSES_SHEET: (10, 24, 80, 80),
+          SECTIONS_SHEET: (10, 18, 8, 14, 8, 10)}
 NEW_FILL = PatternFill("solid", fgColor="FFF2CC")     # the columns to fill in
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 CODE = "amendment-workbook"
@@ -91,6 +97,19 @@ def amendment_template(compiled: CompiledPolicy) -> bytes:
         for col, value in enumerate((clause.id, clause.title, clause.text, None), start=1):
             clauses.cell(row=row, column=col, value=value).alignment = WRAP_TOP
     _finish(clauses, CLAUSES_SHEET, new_columns=(4,))
+    sections = wb.create_sheet(SECTIONS_SHEET)
+    _header(sections, 1, SECTION_HEADERS)
+    row = 1
+    for sid, section in compiled.policy.sections.items():
+        for item, key in SECTION_ITEMS.items():
+            value = getattr(section, key)
+            if value is None:
+                continue
+            row += 1
+            shown = value if isinstance(value, int) else _cell_number(value)
+            for col, cell in enumerate((sid, section.title, section.clause, item, shown, None), start=1):
+                sections.cell(row=row, column=col, value=cell).alignment = WRAP_TOP
+    _finish(sections, SECTIONS_SHEET, new_columns=(6,))
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
@@ -110,11 +129,12 @@ def _guide(ws: Worksheet, compiled: CompiledPolicy) -> None:
         ws.cell(row=row, column=1).fill = HEADER_FILL
         ws.cell(row=row, column=2, value=value)
     steps = [
-        f"本工作簿列出 {compiled.id} 的全部参数(“{PARAMETERS_SHEET}”工作表)和全部条款原文(“{CLAUSES_SHEET}”工作表)。",
+        f"本工作簿列出 {compiled.id} 的全部参数(“{PARAMETERS_SHEET}”工作表)、全部条款原文(“{CLAUSES_SHEET}”工作表)"
+        f"和各部分的满分、最低分、小数位数(“{SECTIONS_SHEET}”工作表)。",
         "要修改某个参数:在该行的“新值”列填写新的数值;如办法原文也随之改变,在“新原文”列写出修改后的原文。不改的行留空。",
         f"要修改条款原文:在“{CLAUSES_SHEET}”工作表该条款的“新条文”列写出修改后的全文。",
         "不要改动工作表名称、表头和“条款”“参数”两列;“现值”“办法原文”仅供对照。",
-        f"填好后由政策研究人员运行:evaluator amendment-from 本工作簿.xlsx --id {HEAD_WORDS['id']} "
+        f"填好后由政策研究人员运行:evaluator amendment-from 本工作簿.xlsx "
         f"--effective-from {HEAD_WORDS['effective_from']} --output policies/{HEAD_WORDS['id']}.yaml,"
         "生成只写修订之处的修订文件;再用 evaluator diff 查看对上一年度的影响。",
     ]
@@ -185,13 +205,14 @@ def read_amendment(path: Path, base: CompiledPolicy | None = None) -> tuple[str 
     if base is None:
         return amends, [], problems, notices
     changes: list[FilledChange] = []
-    for sheet_name, reader in ((PARAMETERS_SHEET, _parameter_rows), (CLAUSES_SHEET, _clause_rows)):
+    headers = {PARAMETERS_SHEET: PARAMETER_HEADERS, CLAUSES_SHEET: CLAUSE_HEADERS, SECTIONS_SHEET: SECTION_HEADERS}
+    for sheet_name, reader in ((PARAMETERS_SHEET, _parameter_rows), (CLAUSES_SHEET, _clause_rows), (SECTIONS_SHEET, _section_rows)):
         sheet = sheets.get(sheet_name)
         if sheet is None:
             if sheet_name == PARAMETERS_SHEET:
                 problems.append(Problem(name, None, say("工作簿中没有“{s}”工作表", "the workbook has no '{s}' sheet", s=sheet_name), CODE))
             continue
-        columns = _columns(sheet, PARAMETER_HEADERS if sheet_name == PARAMETERS_SHEET else CLAUSE_HEADERS, name, problems)
+        columns = _columns(sheet, headers[sheet_name], name, problems)
         if columns is not None:
             changes += reader(sheet, columns, base, name, problems, notices)
     return amends, changes, problems, notices
@@ -217,7 +238,7 @@ def _amends(guide: _Sheet | None, name: str, problems: list[Problem]) -> str | N
 
 def _columns(sheet: _Sheet, headers: tuple[str, ...], name: str, problems: list[Problem]) -> dict[str, int] | None:
     found = {_text(h): i for i, h in enumerate(sheet.rows[0] if sheet.rows else []) if _text(h)}
-    required = ("条款", "参数", "新值") if sheet.name == PARAMETERS_SHEET else ("条款", "新条文")
+    required = REQUIRED_COLUMNS[sheet.name]
     missing = [h for h in required if h not in found]
     for h in missing:
         problems.append(Problem(name, sheet.cell(1, None), say("表头中没有“{h}”列(表头:{a})", "the header has no '{h}' column (headers: {a})",
@@ -290,6 +311,36 @@ def _clause_rows(sheet, columns, base, name, problems, notices) -> list[FilledCh
     return out
 
 
+def _section_rows(sheet, columns, base, name, problems, notices) -> list[FilledChange]:
+    """{section: annual, full_marks: 50} for each row of 部分 with a 新值."""
+    out = []
+    sections = base.policy.sections
+    for r, row in enumerate(sheet.rows[1:], start=2):
+        new = _at(row, columns["新值"])
+        if _text(new) == "":
+            continue
+        sid, item = _text(_at(row, columns["部分"])), _text(_at(row, columns["项目"]))
+        if sid not in sections:
+            problems.append(Problem(name, sheet.cell(r, columns["部分"] + 1, "部分"), say(
+                "考核办法中没有部分“{s}”{d}", "the policy has no section '{s}'{d}", s=sid, d=did_you_mean(sid, sections)), CODE))
+            continue
+        key = SECTION_ITEMS.get(item)
+        if key is None:
+            problems.append(Problem(name, sheet.cell(r, columns["项目"] + 1, "项目"), say(
+                "项目应是{a}之一,而不是“{i}”", "the item is one of {a}, not '{i}'", a=listing(SECTION_ITEMS), i=item), CODE))
+            continue
+        value = _number(new)
+        if value is None or (key == "round_places" and not (isinstance(value, int) and value >= 0)):
+            problems.append(Problem(name, sheet.cell(r, columns["新值"] + 1, "新值"), say(
+                "“{v}”不是{k}", "'{v}' is not {k_en}", v=_text(new), k="不小于 0 的整数" if key == "round_places" else "数字",
+                k_en="a whole number of at least 0" if key == "round_places" else "a number"), CODE))
+            continue
+        old = getattr(sections[sid], key)
+        if value != old:
+            out.append(FilledChange({"section": sid, key: value}, sheet.cell(r, None), old))
+    return out
+
+
 def _number(value: Any) -> int | Decimal | None:
     if isinstance(value, bool):
         return None
@@ -328,6 +379,14 @@ def delta_text(delta_id: str, base: CompiledPolicy, effective_from: int, changes
              "changes:"]
     for filled in changes:
         change = filled.change
+        if "section" in change:
+            section = base.policy.sections[change["section"]]
+            key = next(k for k in change if k != "section")
+            word = next(w for w, k in SECTION_ITEMS.items() if k == key)
+            lines.append(f"  # {section.clause} {section.title}:{word} {plain(filled.old)} → {plain(change[key])}")
+            lines.append(f"  - section: {_yaml(change['section'])}")
+            lines.append(f"    {key}: {_yaml(change[key])}")
+            continue
         clause = base.clauses[change["clause"]]
         if "parameter" in change:
             parameter = clause.parameters[change["parameter"]]
