@@ -374,9 +374,7 @@ def notice(facts: Path = FACTS, policy: Optional[Path] = POLICY,
 
 
 def _features_folder(features: Optional[Path]) -> Optional[Path]:
-    """The folder given (which must be one), or ./features if there is one, or none."""
-    if features is not None and not features.is_dir():
-        raise UsageError(say("没有场景文件夹“{f}”", "no features folder '{f}'", f=features))
+    """The folder given (read_features refuses one that is not there), or ./features if there is one, or none."""
     return features or (Path("features") if Path("features").is_dir() else None)
 
 

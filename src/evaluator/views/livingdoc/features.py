@@ -153,9 +153,12 @@ def _description(node: dict[str, Any]) -> str:
 
 
 def read_features(folder: Path) -> list[Feature]:
-    """Every *.feature under `folder`, parsed with the official Gherkin parser, in file-name order."""
+    """Every *.feature under `folder`, parsed with the official Gherkin parser, in file-name order.
+    A folder that is not there is the user's mistake (a mistyped --features), not an empty one."""
     from gherkin.errors import ParserError
     from gherkin.parser import Parser
+    if not Path(folder).is_dir():
+        raise UsageError(say("没有场景文件夹“{f}”", "no features folder '{f}'", f=folder))
     features = []
     for number, path in enumerate(sorted(folder.rglob("*.feature"))):
         try:

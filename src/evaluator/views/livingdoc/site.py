@@ -26,7 +26,6 @@ from evaluator.domain.numbers import plain, signed
 from evaluator.domain.policy import CompiledPolicy
 from evaluator.domain.policy.model import Clause, Rule
 from evaluator.domain.policy.render import condition_text
-from evaluator.errors import UsageError
 from evaluator.i18n import language
 from evaluator.views.output import write_atomically
 
@@ -213,8 +212,6 @@ def _placeholders(text: str) -> Markup:
 def build_site(policy: CompiledPolicy, features: Path, results: Path | None, out: Path) -> list[Path]:
     """Render the site into `out`; returns the pages written, index.html first."""
     features = Path(features)
-    if not features.is_dir():
-        raise UsageError(f"no features folder {features}")
     docs = read_features(features)
     outcome = read_results(Path(results) if results is not None else None)
     # Outcomes of another policy, or of a feature file as it was before an edit, are not shown
