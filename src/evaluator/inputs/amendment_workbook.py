@@ -32,7 +32,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineError, CalamineWorkbook
 
 from evaluator.domain.numbers import plain
-from evaluator.domain.policy.amend import HEAD_WORDS, resolve
+from evaluator.domain.policy.amend import HEAD_WORDS, SECTION_WORDS, resolve, section_value_ok
 from evaluator.domain.policy.load import CompiledPolicy
 from evaluator.domain.vocabulary import number
 from evaluator.errors import AmendmentWorkbookError, Cell, EvaluatorError, Notice, PolicyError, Problem, did_you_mean, notice_titles
@@ -55,8 +55,7 @@ CLAUSE_HEADERS = ("条款", "标题", "办法原文", "新条文")
 SECTION_HEADERS = ("部分", "部分标题", "条款", "项目", "现值", "新值")
 REQUIRED_COLUMNS = {PARAMETERS_SHEET: ("条款", "参数", "新值"), CLAUSES_SHEET: ("条款", "新条文"),
                     SECTIONS_SHEET: ("部分", "项目", "新值")}   # what a row's change is read from
-# A section's own numbers, by the words the 项目 column says them in (policy/amend.py FIELDS["section"]).
-SECTION_ITEMS = {"满分": "full_marks", "最低分": "floor", "保留小数位数": "round_places"}
+SECTION_ITEMS = {word: field for field, word in SECTION_WORDS.items()}   # the 项目 column's words -> the field
 WIDTHS = {PARAMETERS_SHEET: (10, 22, 20, 36, 8, 8, 10, 50, 50), CLAUSES_SHEET: (10, 24, 80, 80),
           SECTIONS_SHEET: (10, 18, 8, 14, 8, 10)}
 NEW_FILL = PatternFill("solid", fgColor="FFF2CC")     # the columns to fill in
@@ -330,7 +329,7 @@ def _section_rows(sheet, columns, base, name, problems, notices) -> list[FilledC
                 "项目应是{a}之一,而不是“{i}”", "the item is one of {a}, not '{i}'", a=listing(SECTION_ITEMS), i=item), CODE))
             continue
         value = _number(new)
-        if value is None or (key == "round_places" and not (isinstance(value, int) and value >= 0)):
+        if value is None or not section_value_ok(key, value):
             problems.append(Problem(name, sheet.cell(r, columns["新值"] + 1, "新值"), say(
                 "“{v}”不是{k}", "'{v}' is not {k_en}", v=_text(new), k="不小于 0 的整数" if key == "round_places" else "数字",
                 k_en="a whole number of at least 0" if key == "round_places" else "a number"), CODE))
@@ -382,8 +381,7 @@ def delta_text(delta_id: str, base: CompiledPolicy, effective_from: int, changes
         if "section" in change:
             section = base.policy.sections[change["section"]]
             key = next(k for k in change if k != "section")
-            word = next(w for w, k in SECTION_ITEMS.items() if k == key)
-            lines.append(f"  # {section.clause} {section.title}:{word} {plain(filled.old)} → {plain(change[key])}")
+            lines.append(f"  # {section.clause} {section.title}:{SECTION_WORDS[key]} {plain(filled.old)} → {plain(change[key])}")
             lines.append(f"  - section: {_yaml(change['section'])}")
             lines.append(f"    {key}: {_yaml(change[key])}")
             continue

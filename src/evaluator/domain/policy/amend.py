@@ -77,6 +77,15 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "label": ("value",),
     "section": ("full_marks", "floor", "round_places"),   # a part's own numbers: {section: annual, full_marks: 50}
 }
+# A section's own numbers as the office says them (the diff, messages, the amendment workbook's 项目 column).
+SECTION_WORDS = {"full_marks": "满分", "floor": "最低分", "round_places": "保留小数位数"}
+
+
+def section_value_ok(field: str, value: Any) -> bool:
+    """A section's full marks or floor is a number (a floor may be null: none); its rounding a whole number ≥ 0."""
+    if field == "round_places":
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return _is_number(value) or (field == "floor" and value is None)
 LABEL_GROUPS = ("types", "fields", "values", "booleans", "units", "document")
 HEAD_REQUIRED = ("id", "amends", "status", "effective_from", "changes")
 HEAD_OPTIONAL = ("title", "effective_until", "source")
@@ -99,7 +108,7 @@ _FIELD_WORDS = {
     ("parameter", "value"): "", ("parameter", "text"): "的原文", ("parameter", "title"): "的名称",
     ("rule", "points"): "分值", ("rule", "title"): "标题", ("rule", "explain"): "说明文字",
     ("ruling", "text"): "原文", ("ruling", "title"): "标题",
-    ("section", "full_marks"): "满分", ("section", "floor"): "最低分", ("section", "round_places"): "保留小数位数",
+    **{("section", field): word for field, word in SECTION_WORDS.items()},
 }
 
 
@@ -482,10 +491,7 @@ class _Applier:
                 return False
             return True
         if kind == "section":
-            if key == "round_places":
-                ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
-            else:
-                ok = _is_number(value) or (key == "floor" and value is None)
+            ok = section_value_ok(key, value)
             if not ok:
                 self.report(line, say("{w}应是{k},而不是“{v}”", "{f} must be {k_en}, not '{v}'", w=_FIELD_WORDS[kind, key], f=key, v=value,
                                       k="不小于 0 的整数" if key == "round_places" else "数字",
