@@ -309,8 +309,6 @@ def _expanded_size(data: Any) -> int:
 
 
 def _load_json(text: str, name: str) -> tuple[Any, list[Problem]]:
-    problems: list[Problem] = []
-
     repeated: list[tuple[dict, str]] = []   # (the object, a key it gives twice)
 
     def pairs(items: list[tuple[str, Any]]) -> dict:
@@ -334,9 +332,7 @@ def _load_json(text: str, name: str) -> tuple[Any, list[Problem]]:
         return None, [Problem(name, None, say("数据嵌套超过 {n} 层", "values are nested more than {n} levels deep", n=MAX_DEPTH), "too-deep")]
     if data is None:
         return None, [Problem(name, None, say("文件中没有数据", "the file holds no data"), "empty")]
-    if repeated:
-        problems += _repeated_keys(text, name, repeated)
-    return data, problems
+    return data, _repeated_keys(text, name, repeated) if repeated else []
 
 
 def _repeated_keys(text: str, name: str, repeated: list[tuple[dict, str]]) -> list[Problem]:
