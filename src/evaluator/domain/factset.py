@@ -553,7 +553,7 @@ class _References:
             if "coordinators" in item or "reviewed_by" in item:
                 self._references(item, index, fact_id, unit)
             if "missing_steps" in item or item.get("type") == "annual_duty":
-                self._once(item, fact_id, unit, lambda key=None: locate.fact_line(index, key))
+                self._once(item, index, fact_id, unit)
             when = item.get("date")
             if year is not None and isinstance(when, (dt.date, str)) and not _in_year(when, year):
                 try:
@@ -587,20 +587,20 @@ class _References:
                         "协办机构中有一个机构写了两次", "a unit is listed twice among the coordinators"),
                         "duplicate-reference", fact_id, key))
 
-    def _once(self, item: dict, fact_id: str | None, unit: Any, line) -> None:
+    def _once(self, item: dict, index: int, fact_id: str | None, unit: Any) -> None:
         """R20: a unit holds each annual duty once a year; a step is named once."""
         steps = item.get("missing_steps")
         if isinstance(steps, list):
             named = [s for s in steps if isinstance(s, str)]
             twice = sorted({s for s in named if named.count(s) > 1})
             if twice:
-                self.problems.append(Problem(self.name, line("missing_steps"), say(
+                self.problems.append(Problem(self.name, self.locate.fact_line(index, "missing_steps"), say(
                     "环节“{steps}”写了两次;每个环节只写一次(R20)", "the step '{steps}' is named twice; name each step once (R20)",
                     steps="、".join(twice)), "duplicate-step", fact_id, "missing_steps"))
         if item.get("type") == "annual_duty" and isinstance(unit, str) and isinstance(item.get("duty"), str):
             key = (unit, item["duty"])
             if key in self.duties:
-                self.problems.append(Problem(self.name, line("duty"), say(
+                self.problems.append(Problem(self.name, self.locate.fact_line(index, "duty"), say(
                     "机构“{unit}”的这项全年职责已由记录 {first} 登记;一个机构每项职责一年只登记一条,失误次数合并写在一条上(R20)",
                     "unit '{unit}' already holds this annual duty in record {first}; one record per unit and duty, "
                     "with all its errors (R20)", unit=unit, first=self.duties[key]), "duplicate-duty", fact_id, "duty"))
