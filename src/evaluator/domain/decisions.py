@@ -211,10 +211,10 @@ def _near_misses(context: RenderContext, matches: list[Match]) -> list[Decision]
                for fact in m.facts if fact.id in candidates}
     found = []
     for m in near:
+        plan = _Plan(m.rule)
         for fact in m.facts:
             if (m.rule.key, fact.id) not in reached:
                 missed = missed_tests(m.rule.condition, field_values(fact))
-                plan = _Plan(m.rule)
                 found += [plan.decision(context, "near_miss", unit, fact, (), quantity_of(m.rule, fact), missed=missed)
                           for unit in credited_units(m.rule, fact)]
     return _in_order(context.policy, found)
