@@ -56,6 +56,13 @@ def given_parameter(world: World, clause: str, name: str, value: str):
     world.change_policy({"clause": clause, "parameter": name, "value": number(value)})
 
 
+@given(parsers.parse("考核办法中部分 {section} 的{word}改为 {value}"))
+def given_section(world: World, section: str, word: str, value: str):
+    from evaluator.domain.policy.amend import SECTION_WORDS
+    [field] = [f for f, w in SECTION_WORDS.items() if w == word]
+    world.change_policy({"section": section, field: number(value)})
+
+
 @given(parsers.parse("考核办法中规则 {rule} 的分值改为 {value}"))
 def given_rate(world: World, rule: str, value: str):
     world.change_policy({"rule": rule, "points": number(value)})
